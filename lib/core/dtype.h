@@ -50,37 +50,45 @@ template <> struct dtype_of<int64_t> { static constexpr DType value = DType::I64
 template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::U8; };
 template <class T> constexpr DType dtype_v = dtype_of<T>::value;
 
+// Calls fn(TypeTag<T>{}) with T the C++ type of a dtype; write the body as
+//   dispatch_float(t.dtype(), "op", [&](auto tag) { using scalar_t = decltype(tag)::type; ... });
+// (a function, not a macro, so bodies may hold #pragma omp).
+template <class T>
+struct TypeTag {
+  using type = T;
+};
+
+// float32 / float64.
+template <class Fn>
+decltype(auto) dispatch_float(DType dt, const char* op, Fn&& fn) {
+  switch (dt) {
+    case DType::F32: return fn(TypeTag<float>{});
+    case DType::F64: return fn(TypeTag<double>{});
+    default: VCC_FAIL(op, ": unsupported dtype ", dtype_name(dt), " (float32/float64 expected)");
+  }
+}
+
+// int32 / int64.
+template <class Fn>
+decltype(auto) dispatch_index(DType dt, const char* op, Fn&& fn) {
+  switch (dt) {
+    case DType::I32: return fn(TypeTag<int32_t>{});
+    case DType::I64: return fn(TypeTag<int64_t>{});
+    default: VCC_FAIL(op, ": unsupported index dtype ", dtype_name(dt), " (int32/int64 expected)");
+  }
+}
+
+// Any host dtype except the 16-bit floats.
+template <class Fn>
+decltype(auto) dispatch_all(DType dt, const char* op, Fn&& fn) {
+  switch (dt) {
+    case DType::F32: return fn(TypeTag<float>{});
+    case DType::F64: return fn(TypeTag<double>{});
+    case DType::I32: return fn(TypeTag<int32_t>{});
+    case DType::I64: return fn(TypeTag<int64_t>{});
+    case DType::U8: return fn(TypeTag<uint8_t>{});
+    default: VCC_FAIL(op, ": unsupported dtype ", dtype_name(dt));
+  }
+}
+
 }  // namespace vcc
-
-// Run a body with scalar_t bound to the C++ type of a floating dtype (CPU: f32, f64).
-#define VCC_DISPATCH_FLOAT(DT, NAME, ...)                                                 \
-  [&] {                                                                                   \
-    switch (DT) {                                                                         \
-      case ::vcc::DType::F32: { using scalar_t = float; return __VA_ARGS__(); }           \
-      case ::vcc::DType::F64: { using scalar_t = double; return __VA_ARGS__(); }          \
-      default: VCC_FAIL(NAME, ": unsupported dtype ", ::vcc::dtype_name(DT), " (float32/float64 expected)"); \
-    }                                                                                     \
-  }()
-
-// Run a body with index_t bound to the C++ type of an index dtype (int32, int64).
-#define VCC_DISPATCH_INDEX(DT, NAME, ...)                                                 \
-  [&] {                                                                                   \
-    switch (DT) {                                                                         \
-      case ::vcc::DType::I32: { using index_t = int32_t; return __VA_ARGS__(); }          \
-      case ::vcc::DType::I64: { using index_t = int64_t; return __VA_ARGS__(); }          \
-      default: VCC_FAIL(NAME, ": unsupported index dtype ", ::vcc::dtype_name(DT), " (int32/int64 expected)"); \
-    }                                                                                     \
-  }()
-
-// Any of the CPU dtypes.
-#define VCC_DISPATCH_ALL(DT, NAME, ...)                                                   \
-  [&] {                                                                                   \
-    switch (DT) {                                                                         \
-      case ::vcc::DType::F32: { using scalar_t = float; return __VA_ARGS__(); }           \
-      case ::vcc::DType::F64: { using scalar_t = double; return __VA_ARGS__(); }          \
-      case ::vcc::DType::I32: { using scalar_t = int32_t; return __VA_ARGS__(); }         \
-      case ::vcc::DType::I64: { using scalar_t = int64_t; return __VA_ARGS__(); }         \
-      case ::vcc::DType::U8: { using scalar_t = uint8_t; return __VA_ARGS__(); }          \
-      default: VCC_FAIL(NAME, ": unsupported dtype ", ::vcc::dtype_name(DT));             \
-    }                                                                                     \
-  }()

@@ -2,10 +2,10 @@
 // Counter-based random numbers (Philox-4x32-10, Salmon et al. 2011). A draw is a pure
 // function of (seed, counter), so any thread or device computes the same value for the
 // same element: dropout masks do not depend on thread count or on CPU vs GPU.
-#include <cmath>
 #include <cstdint>
 
 #include "core/hostdevice.h"
+#include "core/math.h"
 
 namespace vcc {
 
@@ -48,7 +48,7 @@ struct Philox {
     double u1 = static_cast<double>(((static_cast<uint64_t>(r[0]) << 32) | r[1]) >> 11) * (1.0 / 9007199254740992.0);
     double u2 = static_cast<double>(((static_cast<uint64_t>(r[2]) << 32) | r[3]) >> 11) * (1.0 / 9007199254740992.0);
     u1 = 1.0 - u1;  // (0, 1]: log is finite
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return math::sqrt(-2.0 * math::log(u1)) * math::cos(6.283185307179586 * u2);
   }
 };
 

@@ -1,0 +1,50 @@
+#pragma once
+// Helpers shared by the test binaries: random tensors and tolerant comparisons.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+
+namespace vcc::testing {
+
+// Normal(0, std) values from a Philox stream, as a tensor of the given dtype.
+inline Tensor randn(const Shape& shape, uint64_t seed, DType dtype = DType::F64, double std = 1.0) {
+  std::vector<double> v(shape.numel());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std * Philox::normal(seed, 17, i);
+  return Tensor::from_vector<double>(v, shape).to(dtype);
+}
+
+// Uniform [lo, hi) values.
+inline Tensor rand_uniform(const Shape& shape, uint64_t seed, double lo, double hi, DType dtype = DType::F64) {
+  std::vector<double> v(shape.numel());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = lo + (hi - lo) * Philox::uniform_double(seed, 29, i);
+  return Tensor::from_vector<double>(v, shape).to(dtype);
+}
+
+// Max |a - b| after converting both to float64 (shapes must match).
+inline double max_abs_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape()) << a.describe() << " vs " << b.describe();
+  if (a.shape() != b.shape()) return INFINITY;
+  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  double m = 0;
+  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, std::fabs(x[i] - y[i]));
+  return m;
+}
+
+// True when every element satisfies |a - b| <= atol + rtol |b| (NumPy allclose).
+inline ::testing::AssertionResult all_close(const Tensor& a, const Tensor& b, double atol, double rtol = 0.0) {
+  if (a.shape() != b.shape()) return ::testing::AssertionFailure() << a.describe() << " vs " << b.describe();
+  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!(std::fabs(x[i] - y[i]) <= atol + rtol * std::fabs(y[i])))
+      return ::testing::AssertionFailure() << "element " << i << ": " << x[i] << " vs " << y[i]
+                                           << " (atol " << atol << ", rtol " << rtol << ")";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace vcc::testing
