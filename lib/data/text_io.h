@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +17,11 @@ using Json = nlohmann::json;
 std::string read_text_file(const std::string& path);
 // Writes `text` to <path>.tmp and renames it to <path>.
 void write_text_file_atomic(const std::string& path, const std::string& text);
+
+// True if `s` is well-formed UTF-8.
+bool is_valid_utf8(std::string_view s);
+// Re-encodes Latin-1 bytes as UTF-8 (every byte is one code point).
+std::string latin1_to_utf8(std::string_view s);
 
 // Parses a JSON document; a syntax error names the file, line and column.
 Json parse_json(const std::string& text, const std::string& path);
