@@ -1,6 +1,5 @@
 #pragma once
 // Corpus-level HotpotQA evaluation exactly as hotpot_evaluate_v1.py's eval(): sums over gold examples / len(gold).
-#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>

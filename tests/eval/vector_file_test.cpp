@@ -16,7 +16,9 @@ TEST(MetricVectorFile, EveryKindHasATest) {
                                                                     << v.at("metric");
     EXPECT_TRUE(ids.insert(id).second) << "duplicate vector id " << id;
   }
-  if (using_default_vectors()) EXPECT_EQ(all_metric_vectors().size(), 565u);
+  if (using_default_vectors()) {
+    EXPECT_EQ(all_metric_vectors().size(), 565u);
+  }
 }
 
 TEST(MetricVectorFile, KindCountsMatchTheShippedFile) {
