@@ -22,7 +22,7 @@ std::vector<int64_t> random_permutation(int64_t n, uint64_t seed, uint64_t offse
 }  // namespace
 
 BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t fine_blocks, bool training,
-                             double explore_prob, Generator& generator) {
+                             double explore_prob, Generator& generator, const Tensor& forced_ranking) {
   VCC_CHECK(probs.dim() == 4, "select_blocks: probabilities must be [B, H, n_p, N], got ", probs.value().describe());
   const int64_t B = probs.size(0), n_p = probs.size(2), N = probs.size(3);
   VCC_CHECK(vip_weight.shape() == Shape({B, n_p}), "select_blocks: VIP weights ", vip_weight.describe(), " for ",
@@ -40,7 +40,11 @@ BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t
   sel.log_scores = log_scores.value();
 
   Tensor ranking = argsort(log_scores.value(), -1, /*descending=*/true);  // [B, N]
-  if (training && explore_prob > 0) {
+  if (forced_ranking.defined()) {
+    VCC_CHECK(forced_ranking.shape() == ranking.shape() && forced_ranking.dtype() == DType::I64,
+              "select_blocks: forced ranking ", forced_ranking.describe(), " for ", ranking.describe());
+    ranking = forced_ranking;
+  } else if (training && explore_prob > 0) {
     const uint64_t offset = generator.next_offset();
     std::vector<int64_t> r = ranking.to_vector<int64_t>();
     for (int64_t b = 0; b < B; ++b) {
@@ -58,11 +62,30 @@ BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t
   return sel;
 }
 
-Var straight_through_scores(const Var& scores, const BlockSelection& selection, int64_t block_size, int64_t num_vip) {
+Var straight_through_scores(const Var& scores, const BlockSelection& selection, int64_t block_size, int64_t num_vip,
+                            const Tensor& baseline) {
   const int64_t B = scores.size(0), N = scores.size(1), k = selection.fine.size(1);
   const int64_t r = k * block_size + (N - k) + num_vip;
-  Tensor ones = Tensor::ones({B, r}, scores.dtype(), scores.device());
   Tensor order = selection.order;
+  Tensor ones = Tensor::ones({B, r}, scores.dtype(), Device::cpu());
+  if (baseline.defined()) {
+    VCC_CHECK(baseline.shape() == scores.shape(), "straight_through_scores: baseline ", baseline.describe());
+    std::vector<double> s = scores.value().to_vector<double>(), s0 = baseline.to_vector<double>();
+    std::vector<int64_t> ord = order.to(Device::cpu()).to_vector<int64_t>();
+    std::vector<double> v(B * r, 1.0);
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t j = 0; j < N; ++j) {
+        const int64_t blk = ord[b * N + j];
+        const double delta = s[b * N + blk] - s0[b * N + blk];
+        if (j < k)
+          for (int64_t i = 0; i < block_size; ++i) v[b * r + j * block_size + i] = 1.0 + delta;
+        else
+          v[b * r + k * block_size + (j - k)] = 1.0 - delta;
+      }
+    }
+    ones = Tensor::from_vector<double>(v, {B, r}).to(scores.dtype());
+  }
+  ones = ones.to(scores.device());
   return make_result(
       ones, {scores},
       [order, B, N, k, block_size, r](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {

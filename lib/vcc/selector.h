@@ -21,13 +21,17 @@ struct BlockSelection {
 // vip_weight: [B, n_p] (1 for real VIPs, 0 for fillers, which must not vote).
 // With probability explore_prob per example (training only) the ranking is replaced by a
 // uniformly random permutation drawn from `generator`.
+// A defined `forced_ranking` [B, N] replaces the ranking (oracle tests replay a selection).
 BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t fine_blocks, bool training,
-                             double explore_prob, Generator& generator);
+                             double explore_prob, Generator& generator, const Tensor& forced_ranking = Tensor());
 
 // Per-slot scores of a compressed sequence [B, r] laid out as (fine tokens of each fine
 // block, b per block) + (one slot per coarse block) + (n_p VIP slots): value exactly 1;
 // backward sends + the slot gradients (summed per block) to fine blocks' scores and - to
-// coarse blocks', nothing for VIP slots.
-Var straight_through_scores(const Var& scores, const BlockSelection& selection, int64_t block_size, int64_t num_vip);
+// coarse blocks', nothing for VIP slots. With a `baseline` [B, N] the value becomes
+// 1 + (s - baseline) for fine and 1 - (s - baseline) for coarse slots: the surrogate the
+// straight-through gradient differentiates, made explicit for finite-difference tests.
+Var straight_through_scores(const Var& scores, const BlockSelection& selection, int64_t block_size, int64_t num_vip,
+                            const Tensor& baseline = Tensor());
 
 }  // namespace vcc

@@ -45,7 +45,8 @@ Tensor block_mean_positions(const Tensor& token_positions) {
 }
 
 VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInterface*>& layers,
-                          const VccConfig& config, bool training, Generator& generator) {
+                          const VccConfig& config, const VccRunOptions& options) {
+  Generator& generator = options.generator ? *options.generator : default_generator();
   const Var& hidden = inputs.hidden;
   VCC_CHECK(hidden.dim() == 3, "VCC region: hidden states must be [B, n, d], got ", hidden.value().describe());
   const int64_t B = hidden.size(0), n = hidden.size(1), d = hidden.size(2);
@@ -126,11 +127,16 @@ VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInt
   out.block_mask = block_mask;
   out.block_positions = block_positions;
 
-  for (VccLayerInterface* layer : layers) {
+  VCC_CHECK(options.replay_rankings.empty() || options.replay_rankings.size() == layers.size(),
+            "VCC region: ", options.replay_rankings.size(), " replayed rankings for ", layers.size(), " layers");
+  for (size_t li = 0; li < layers.size(); ++li) {
+    VccLayerInterface* layer = layers[li];
     // ---- selection with this layer's own attention (spec §3.3) ----
     Var probs = layer->vip_block_attention(vips, means, block_mask, vip_positions_t, block_positions);
-    BlockSelection sel = select_blocks(probs, vip_weight_t, k, training, config.explore_prob, generator);
-    out.layers.push_back({sel.fine, sel.log_scores});
+    Tensor forced = options.replay_rankings.empty() ? Tensor() : options.replay_rankings[li];
+    BlockSelection sel =
+        select_blocks(probs, vip_weight_t, k, options.training, config.explore_prob, generator, forced);
+    out.layers.push_back({sel.fine, sel.order, sel.log_scores, sel.scores.value()});
 
     // ---- compressed sequence (spec §3.4): fine tokens, coarse means, VIPs ----
     Var fine = reshape(tree.refine(means, sel.fine), {B, kb, d});
@@ -158,7 +164,8 @@ VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInt
         slot_positions[bi * r + kb + (N - k) + i] = vip_positions[bi * n_p + i];
       }
     }
-    Var phi = straight_through_scores(sel.scores, sel, b, n_p);  // [B, r], value 1
+    Tensor baseline = li < options.score_baselines.size() ? options.score_baselines[li] : Tensor();
+    Var phi = straight_through_scores(sel.scores, sel, b, n_p, baseline);  // [B, r], value 1
     Var key_bias = log(add_scalar(phi, 1e-4));
     if (duplicate_bias.defined()) key_bias = key_bias + Var(duplicate_bias);
     CompressedAttention attention{Tensor::from_vector<uint8_t>(key_mask, {B, r}).to(dev), key_bias,

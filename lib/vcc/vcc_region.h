@@ -21,7 +21,19 @@ struct VccInputs {
 // What each VCC layer selected (for logs, tests and the reference checks).
 struct VccLayerTrace {
   Tensor fine_blocks;   // [B, k] best first
-  Tensor log_scores;    // [B, N]
+  Tensor ranking;       // [B, N] fine blocks then coarse ones
+  Tensor log_scores;    // [B, N] l_j
+  Tensor scores;        // [B, N] softmax(l)
+};
+
+struct VccRunOptions {
+  bool training = false;              // enables exploration (explore_prob)
+  Generator* generator = nullptr;     // exploration draws; default_generator() if null
+  // Oracle tests only: replay these rankings ([B, N] per layer) instead of selecting, and
+  // with baselines use 1 +/- (s - baseline) as block scores, so finite differences see the
+  // straight-through path (the value is still 1 at s = baseline).
+  std::vector<Tensor> replay_rankings;
+  std::vector<Tensor> score_baselines;
 };
 
 struct VccOutputs {
@@ -32,9 +44,9 @@ struct VccOutputs {
   Tensor block_positions;            // [B, N]
 };
 
-// Runs `layers` as VCC layers. `training` enables exploration (explore_prob).
+// Runs `layers` as VCC layers.
 VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInterface*>& layers,
-                          const VccConfig& config, bool training, Generator& generator = default_generator());
+                          const VccConfig& config, const VccRunOptions& options = {});
 
 // Round half to even of the mean of each block's b positions (padding included), as
 // torch.round computes it (spec §3.2, T5 only).
