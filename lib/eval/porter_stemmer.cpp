@@ -1,5 +1,6 @@
 #include "eval/porter_stemmer.h"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <utility>
@@ -24,22 +25,26 @@ bool is_consonant(std::string_view w, size_t i) {
   return ((i - start) % 2 == 0) == first_is_consonant;
 }
 
+// Consonant flags of every letter in one pass (a 'y' is the opposite of the letter before).
+std::vector<bool> consonant_flags(std::string_view w) {
+  std::vector<bool> flags(w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    flags[i] = is_vowel_letter(w[i]) ? false : (w[i] == 'y' && i > 0 ? !flags[i - 1] : true);
+  return flags;
+}
+
 // m in [C](VC)^m[V]: the number of vowel-to-consonant transitions.
 int measure(std::string_view stem) {
+  const std::vector<bool> consonant = consonant_flags(stem);
   int m = 0;
-  bool previous_vowel = false;
-  for (size_t i = 0; i < stem.size(); ++i) {
-    const bool consonant = is_consonant(stem, i);
-    if (consonant && previous_vowel) ++m;
-    previous_vowel = !consonant;
-  }
+  for (size_t i = 1; i < consonant.size(); ++i)
+    if (consonant[i] && !consonant[i - 1]) ++m;
   return m;
 }
 
 bool contains_vowel(std::string_view stem) {
-  for (size_t i = 0; i < stem.size(); ++i)
-    if (!is_consonant(stem, i)) return true;
-  return false;
+  const std::vector<bool> consonant = consonant_flags(stem);
+  return std::find(consonant.begin(), consonant.end(), false) != consonant.end();
 }
 
 bool ends_double_consonant(std::string_view w) {
