@@ -1,0 +1,21 @@
+#pragma once
+// AttentionContext: what a layer's self-attention needs besides the hidden states.
+// Encoders build one per forward; VCC builds one per compressed sequence (its key_bias
+// carries log(score) and log(duplicate count), its positions the coarse blocks' positions).
+#include <cstdint>
+
+#include "autograd/variable.h"
+
+namespace vcc::nn {
+
+struct AttentionContext {
+  Tensor key_mask;           // [B, N], nonzero = real token; undefined = all visible
+  Var key_bias;              // [B, N] added to every head's logits for key j (differentiable)
+  Tensor positions;          // [B, N] int64 token positions for the T5 relative bias; default 0..N-1
+  Var relative_bias_table;   // [num_buckets, H], shared by all layers of a T5 stack
+  // > 0: tokens attend only within consecutive segments of this many tokens (spec 2.1); the
+  // [B, N, H, D] heads are viewed as [B * N/s, s, H, D], so N must be a multiple of s.
+  int64_t segment_size = 0;
+};
+
+}  // namespace vcc::nn

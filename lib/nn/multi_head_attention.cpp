@@ -1,0 +1,127 @@
+#include "nn/multi_head_attention.h"
+
+#include "autograd/ops_elementwise.h"
+#include "autograd/ops_matmul.h"
+#include "autograd/ops_nn.h"
+#include "autograd/ops_shape.h"
+#include "kernels/attention_ops.h"
+
+namespace vcc::nn {
+
+MultiHeadAttention::MultiHeadAttention(const MultiHeadAttentionOptions& o, DType dtype) : options_(o) {
+  const int64_t inner = o.num_heads * o.d_kv;
+  q_ = register_module(o.q_name, std::make_shared<Linear>(o.d_model, inner, o.bias, dtype));
+  k_ = register_module(o.k_name, std::make_shared<Linear>(o.d_model, inner, o.bias, dtype));
+  v_ = register_module(o.v_name, std::make_shared<Linear>(o.d_model, inner, o.bias, dtype));
+  o_ = register_module(o.o_name, std::make_shared<Linear>(inner, o.d_model, o.bias, dtype));
+}
+
+Var MultiHeadAttention::heads(const Linear& proj, const Var& x) const {
+  VCC_CHECK(x.dim() == 3, "attention input must be [B, N, d], got ", x.value().describe());
+  return reshape(proj.forward(x), {x.size(0), x.size(1), options_.num_heads, options_.d_kv});
+}
+
+Var MultiHeadAttention::output(const Var& context) const {
+  return o_->forward(reshape(context, {context.size(0), context.size(1), options_.num_heads * options_.d_kv}));
+}
+
+AttentionOptions MultiHeadAttention::op_options() const {
+  AttentionOptions o;
+  o.scale = options_.scale;
+  o.dropout = training() ? options_.dropout : 0.0;
+  o.bidirectional = options_.bidirectional;
+  o.num_buckets = options_.num_buckets;
+  o.max_distance = options_.max_distance;
+  return o;
+}
+
+Var MultiHeadAttention::attend(const Var& q, const Var& k, const Var& v, AttentionOptions o) const {
+  const AttentionOptions base = op_options();
+  o.scale = base.scale;
+  o.dropout = base.dropout;
+  o.bidirectional = base.bidirectional;
+  o.num_buckets = base.num_buckets;
+  o.max_distance = base.max_distance;
+  return output(attention(q, k, v, o));
+}
+
+Var MultiHeadAttention::self_attention(const Var& x, const AttentionContext& ctx, bool causal) const {
+  const int64_t B = x.size(0), N = x.size(1), H = options_.num_heads, D = options_.d_kv;
+  Var q = query(x), k = key(x), v = value(x);
+  AttentionOptions o = op_options();
+  o.causal = causal;
+  o.key_mask = ctx.key_mask;
+  o.key_bias = ctx.key_bias;
+  o.relative_bias_table = ctx.relative_bias_table;
+  o.query_positions = ctx.positions;
+  o.key_positions = ctx.positions;
+  const int64_t s = ctx.segment_size;
+  if (s <= 0 || N <= s) return output(attention(q, k, v, o));
+
+  // Segment-local attention: each run of s tokens is its own batch entry. The heads are
+  // contiguous GEMM outputs, so these reshapes are views.
+  VCC_USER_CHECK(N % s == 0, "segment-local attention: sequence length ", N, " is not a multiple of the segment size ",
+                 s);
+  VCC_CHECK(!causal, "segment-local attention is for encoders (not causal)");
+  const int64_t G = B * (N / s);
+  q = reshape(q, {G, s, H, D});
+  k = reshape(k, {G, s, H, D});
+  v = reshape(v, {G, s, H, D});
+  if (o.key_mask.defined()) o.key_mask = o.key_mask.reshape({G, s});
+  if (o.key_bias.defined()) o.key_bias = reshape(o.key_bias, {G, s});
+  if (o.query_positions.defined()) {
+    o.query_positions = o.query_positions.reshape({G, s});
+    o.key_positions = o.query_positions;
+  }
+  return output(reshape(attention(q, k, v, o), {B, N, H, D}));
+}
+
+Var MultiHeadAttention::cross_attention(const Var& x_q, const Var& x_kv, const Tensor& key_mask) const {
+  AttentionOptions o;
+  o.key_mask = key_mask;
+  return attend(query(x_q), key(x_kv), value(x_kv), o);
+}
+
+Var MultiHeadAttention::probabilities(const Var& query_states, const Var& key_states, const Tensor& key_mask,
+                                      const Var& key_bias, const Var& relative_bias_table,
+                                      const Tensor& query_positions, const Tensor& key_positions) const {
+  const int64_t B = query_states.size(0), Nq = query_states.size(1), Nk = key_states.size(1);
+  const DType dt = query_states.dtype();
+  Var q = permute(query(query_states), {0, 2, 1, 3});  // [B, H, Nq, D]
+  Var k = permute(key(key_states), {0, 2, 1, 3});      // [B, H, Nk, D]
+  Var logits = matmul(q, k, false, true, options_.scale);
+  if (relative_bias_table.defined()) {
+    Tensor qp = query_positions.defined() ? query_positions.to(DType::I64)
+                                          : Tensor::arange(Nq).unsqueeze(0).expand({B, Nq});
+    Tensor kp = key_positions.defined() ? key_positions.to(DType::I64) : Tensor::arange(Nk).unsqueeze(0).expand({B, Nk});
+    Tensor rel = Tensor::empty({B, Nq, Nk}, DType::I64);
+    const std::vector<int64_t> qv = qp.to_vector<int64_t>(), kv = kp.to_vector<int64_t>();
+    int64_t* r = rel.data<int64_t>();
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < Nq; ++i)
+        for (int64_t j = 0; j < Nk; ++j) r[(b * Nq + i) * Nk + j] = kv[b * Nk + j] - qv[b * Nq + i];
+    Tensor buckets = relative_position_buckets(rel, options_.bidirectional, options_.num_buckets, options_.max_distance);
+    logits = logits + permute(embedding(relative_bias_table, buckets), {0, 3, 1, 2});
+  }
+  if (key_bias.defined()) logits = logits + reshape(key_bias, {B, 1, 1, Nk});
+  if (key_mask.defined()) {
+    // -1000 on masked keys (not -inf): a row whose keys are all masked stays finite, as in
+    // the released VCC selector.
+    const std::vector<double> m = key_mask.to(DType::F64).to_vector<double>();
+    std::vector<double> add(m.size());
+    for (size_t i = 0; i < m.size(); ++i) add[i] = m[i] != 0 ? 0.0 : -1000.0;
+    logits = logits + Var(Tensor::from_vector<double>(add, {B, 1, 1, Nk}).to(dt));
+  }
+  return softmax(logits, -1);
+}
+
+Tensor relative_position_buckets(const Tensor& relative_positions, bool bidirectional, int num_buckets,
+                                 int max_distance) {
+  const std::vector<int64_t> rel = relative_positions.to(DType::I64).to_vector<int64_t>();
+  std::vector<int64_t> out(rel.size());
+  for (size_t i = 0; i < rel.size(); ++i)
+    out[i] = kernels::attention::relative_position_bucket(rel[i], bidirectional, num_buckets, max_distance);
+  return Tensor::from_vector<int64_t>(out, relative_positions.shape());
+}
+
+}  // namespace vcc::nn
