@@ -40,8 +40,10 @@ std::string with_article(OptionType type) {
 std::string node_text(const YAML::Node& node) {
   if (node.IsNull()) return "null";
   if (node.IsScalar()) return node.Scalar();
+  YAML::Node flow = YAML::Clone(node);  // the node's own (block) style would win over YAML::Flow
+  flow.SetStyle(YAML::EmitterStyle::Flow);
   YAML::Emitter e;
-  e << YAML::Flow << node;
+  e << flow;
   return e.c_str();
 }
 
