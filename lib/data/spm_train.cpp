@@ -1,12 +1,20 @@
 #include "data/spm_train.h"
 
+#include <dlfcn.h>
 #include <sentencepiece_trainer.h>
 
 #include <fstream>
-#include <unordered_map>
+#include <mutex>
+#include <sstream>
 
 #include "core/error.h"
 #include "data/text_io.h"
+
+// Declared in SentencePiece's internal common.h (not installed); defined in libsentencepiece.
+namespace sentencepiece::logging {
+int GetMinLogLevel();
+void SetMinLogLevel(int level);
+}  // namespace sentencepiece::logging
 
 namespace vcc::data {
 namespace {
@@ -24,6 +32,35 @@ class VectorIterator : public sentencepiece::SentenceIterator {
   size_t i_ = 0;
 };
 
+// The trainer lives in libsentencepiece_train, which libvcc does not link (only training
+// needs it), so it is loaded on first use. The symbol is the string-argument overload
+// SentencePieceTrainer::Train(std::string_view, SentenceIterator*, std::string*).
+using TrainFn = sentencepiece::util::Status (*)(std::string_view, sentencepiece::SentenceIterator*, std::string*);
+
+TrainFn load_trainer() {
+  static TrainFn fn = nullptr;
+  static std::string error;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* lib = nullptr;
+    for (const char* name : {"libsentencepiece_train.so.0", "libsentencepiece_train.so"})
+      if ((lib = dlopen(name, RTLD_NOW | RTLD_GLOBAL)) != nullptr) break;
+    if (!lib) {
+      const char* e = dlerror();
+      error = e ? e : "not found";
+      return;
+    }
+    fn = reinterpret_cast<TrainFn>(dlsym(
+        lib,
+        "_ZN13sentencepiece20SentencePieceTrainer5TrainESt17basic_string_viewIcSt11char_traitsIcEEPNS_"
+        "16SentenceIteratorEPNSt7__cxx1112basic_stringIcS3_SaIcEEE"));
+    if (!fn) error = "libsentencepiece_train has no SentencePieceTrainer::Train(string_view, ...)";
+  });
+  VCC_USER_CHECK(fn, "spm-train: cannot load the SentencePiece trainer library libsentencepiece_train (", error,
+                 "); install the SentencePiece development package");
+  return fn;
+}
+
 }  // namespace
 
 std::string train_sentencepiece(const std::vector<std::string>& sentences, const SpmTrainOptions& o) {
@@ -34,22 +71,27 @@ std::string train_sentencepiece(const std::vector<std::string>& sentences, const
     VCC_USER_CHECK(s.find(',') == std::string::npos, "spm-train: user-defined symbol '", s, "' contains a comma");
     symbols += (symbols.empty() ? "" : ",") + s;
   }
-  std::unordered_map<std::string, std::string> args = {
-      {"model_prefix", ""},
-      {"vocab_size", std::to_string(o.vocab_size)},
-      {"model_type", o.model_type},
-      {"character_coverage", std::to_string(o.character_coverage)},
-      {"hard_vocab_limit", o.hard_vocab_limit ? "true" : "false"},
-      {"pad_id", "0"}, {"eos_id", "1"}, {"unk_id", "2"}, {"bos_id", "-1"},
-      {"input_sentence_size", std::to_string(o.max_sentences)},
-      {"shuffle_input_sentence", "false"},
-      {"num_threads", "1"},  // reproducible: the same model from the same text
-      {"minloglevel", "2"},
-  };
-  if (!symbols.empty()) args["user_defined_symbols"] = symbols;
+  std::ostringstream args;
+  args << "--vocab_size=" << o.vocab_size << " --model_type=" << o.model_type
+       << " --character_coverage=" << o.character_coverage
+       << " --hard_vocab_limit=" << (o.hard_vocab_limit ? "true" : "false")
+       << " --pad_id=0 --eos_id=1 --unk_id=2 --bos_id=-1"
+       << " --input_sentence_size=" << o.max_sentences
+       << " --shuffle_input_sentence=false"
+       << " --num_threads=1"  // reproducible: the same model from the same text
+       << " --minloglevel=2";
+  if (!symbols.empty()) args << " --user_defined_symbols=" << symbols;
+  for (const std::string& s : o.user_defined_symbols)
+    VCC_USER_CHECK(s.find_first_of(" \t\n") == std::string::npos, "spm-train: user-defined symbol '", s,
+                   "' contains whitespace");
   VectorIterator it(sentences);
   std::string model;
-  auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &model);
+  TrainFn train = load_trainer();
+  // The trainer logs every step at INFO level (even before it parses --minloglevel).
+  const int log_level = sentencepiece::logging::GetMinLogLevel();
+  sentencepiece::logging::SetMinLogLevel(2);
+  auto status = train(args.str(), &it, &model);
+  sentencepiece::logging::SetMinLogLevel(log_level);
   VCC_USER_CHECK(status.ok(), "spm-train: SentencePiece training failed: ", status.ToString());
   VCC_USER_CHECK(!model.empty(), "spm-train: SentencePiece returned an empty model");
   return model;

@@ -232,6 +232,15 @@ std::string synthetic_tokenizer_model(const SyntheticVocabulary& vocab) {
   // Training text: every word several times in varying orders (only the characters and
   // a few merges are learned; the words themselves are fixed pieces).
   std::vector<std::string> lines;
+  // Each word also behind a "-", where its user-defined piece cannot match, so that the
+  // trainer sees the characters (it needs some outside user-defined pieces) and other
+  // text tokenizes to characters rather than <unk>.
+  for (size_t i = 0; i < words.size(); i += 16) {
+    std::string line;
+    for (size_t j = i; j < std::min(words.size(), i + 16); ++j) line += (line.empty() ? "-" : " -") + words[j];
+    lines.push_back(line);
+  }
+  lines.push_back("a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 , ; ! ' ( ) -");
   for (uint64_t round = 0; round < 4; ++round) {
     std::vector<std::string> order = words;
     RandomStream(kVocabularySeed, 100 + round).shuffle(order);
