@@ -10,11 +10,7 @@
 namespace vcc::models {
 namespace {
 
-struct Ids {
-  int64_t start, eos, pad;
-};
-
-Ids resolve_ids(const T5Model& model, const GenerationOptions& o) {
+SpecialIds resolve_ids(const T5Model& model, const GenerationOptions& o) {
   const ModelConfig& c = model.config();
   return {o.decoder_start_token_id >= 0 ? o.decoder_start_token_id : c.decoder_start_token_id,
           o.eos_token_id >= 0 ? o.eos_token_id : c.eos_token_id, o.pad_token_id >= 0 ? o.pad_token_id : c.pad_token_id};
@@ -37,17 +33,17 @@ Tensor ids_tensor(const std::vector<std::vector<int64_t>>& rows) {
   return Tensor::from_vector<int64_t>(flat, {n, t});
 }
 
-// Next-token logits for a set of decoder rows, with or without key/value caches.
-class Stepper {
+// T5 next-token logits for a set of decoder rows, with or without key/value caches.
+class T5Scorer : public TokenScorer {
  public:
-  Stepper(const T5Model& model, Var encoder_states, Tensor encoder_mask, int64_t capacity, bool use_cache)
+  T5Scorer(const T5Model& model, Var encoder_states, Tensor encoder_mask, int64_t capacity, bool use_cache)
       : model_(model), enc_(std::move(encoder_states)), mask_(std::move(encoder_mask)), cache_(use_cache) {
     if (cache_) state_ = model_.decoder().start(enc_, mask_, capacity);
   }
 
   // tokens: every row's ids so far (equal lengths); returns float32 logits [rows, V] of the
   // last position.
-  Tensor next(const std::vector<std::vector<int64_t>>& tokens) {
+  Tensor next_logits(const std::vector<std::vector<int64_t>>& tokens) override {
     NoGradGuard no_grad;
     Var states;
     if (cache_) {
@@ -61,7 +57,7 @@ class Stepper {
     return model_.lm_logits(states).value().select(1, 0).to(DType::F32).contiguous();
   }
 
-  void reorder(const std::vector<int64_t>& rows) {
+  void reorder(const std::vector<int64_t>& rows) override {
     if (cache_) {
       state_.reorder(rows);
     } else {
@@ -131,10 +127,13 @@ struct Hypotheses {
   }
 };
 
-void check_inputs(const Tensor& ids, const Tensor& mask, const GenerationOptions& o) {
+void check_inputs(const Tensor& ids, const Tensor& mask) {
   VCC_USER_CHECK(ids.defined() && ids.dim() == 2, "generate: input_ids must be [B, N]");
   VCC_USER_CHECK(!mask.defined() || mask.shape() == ids.shape(), "generate: attention_mask ", mask.describe(),
                  " does not match input_ids ", ids.describe());
+}
+
+void check_options(const GenerationOptions& o) {
   VCC_USER_CHECK(o.max_new_tokens >= 1, "generate: max_new_tokens must be >= 1, got ", o.max_new_tokens);
   VCC_USER_CHECK(o.num_beams >= 1, "generate: num_beams must be >= 1, got ", o.num_beams);
   VCC_USER_CHECK(o.early_stopping == "true" || o.early_stopping == "false" || o.early_stopping == "never",
@@ -143,18 +142,14 @@ void check_inputs(const Tensor& ids, const Tensor& mask, const GenerationOptions
 
 }  // namespace
 
-GenerationOutput greedy_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                               const GenerationOptions& o) {
-  check_inputs(input_ids, attention_mask, o);
-  const Ids id = resolve_ids(model, o);
-  const int64_t B = input_ids.size(0), V = model.config().vocab_size;
-  Stepper stepper(model, encode_no_grad(model, input_ids, attention_mask), attention_mask, o.max_new_tokens + 1,
-                  o.use_cache);
+GenerationOutput greedy_search(TokenScorer& scorer, int64_t B, int64_t V, const GenerationOptions& o,
+                               const SpecialIds& id) {
+  check_options(o);
   std::vector<std::vector<int64_t>> seqs(B, std::vector<int64_t>{id.start});
   std::vector<bool> unfinished(B, true);
   std::vector<Tensor> step_logits;
   for (int64_t step = 0; step < o.max_new_tokens; ++step) {
-    const Tensor logits = stepper.next(seqs);
+    const Tensor logits = scorer.next_logits(seqs);
     if (o.output_step_logits) step_logits.push_back(logits.clone());
     const float* l = logits.data<float>();
     bool any = false;
@@ -178,18 +173,10 @@ GenerationOutput greedy_search(const T5Model& model, const Tensor& input_ids, co
   return out;
 }
 
-GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                             const GenerationOptions& o) {
-  check_inputs(input_ids, attention_mask, o);
-  const Ids id = resolve_ids(model, o);
-  const int64_t B = input_ids.size(0), K = o.num_beams, V = model.config().vocab_size;
-  // Every row's encoder states repeated for its K beams (row b, beam j -> b * K + j).
-  std::vector<int64_t> expand;
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t j = 0; j < K; ++j) expand.push_back(b);
-  Var enc = encode_no_grad(model, input_ids, attention_mask);
-  Stepper stepper(model, Var(take_rows(enc.value(), expand)), take_rows(attention_mask, expand), o.max_new_tokens + 1,
-                  o.use_cache);
+GenerationOutput beam_search(TokenScorer& scorer, int64_t B, int64_t V, const GenerationOptions& o,
+                             const SpecialIds& id) {
+  check_options(o);
+  const int64_t K = o.num_beams;
 
   std::vector<std::vector<int64_t>> seqs(B * K, std::vector<int64_t>{id.start});
   // Only beam 0 of each row is live at the start, so step 1 expands it alone.
@@ -199,12 +186,12 @@ GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, cons
   std::vector<Hypotheses> hyps(B, Hypotheses{K, o.length_penalty, o.early_stopping, o.max_new_tokens, {}, 1e9});
   std::vector<bool> done(B, false);
 
-  const int64_t n_cand = 2 * K;
+  const int64_t n_cand = std::min(2 * K, K * V);
   for (int64_t step = 0; step < o.max_new_tokens; ++step) {
     Tensor logp;
     {
       NoGradGuard no_grad;
-      logp = log_softmax(Var(stepper.next(seqs)), -1).value().contiguous();
+      logp = log_softmax(Var(scorer.next_logits(seqs)), -1).value().contiguous();
     }
     const float* lp = logp.data<float>();
     std::vector<float> next_scores(B * K, 0.0f);
@@ -246,7 +233,7 @@ GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, cons
     seqs = std::move(next_seqs);
     beam_scores = next_scores;
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-    stepper.reorder(next_rows);
+    scorer.reorder(next_rows);
   }
 
   // Rows still open add their live beams, scored at their full length.
@@ -274,6 +261,27 @@ GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, cons
     out.sequence_scores.data<double>()[b] = best[b]->score;
   }
   return out;
+}
+
+GenerationOutput greedy_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
+                               const GenerationOptions& o) {
+  check_inputs(input_ids, attention_mask);
+  T5Scorer scorer(model, encode_no_grad(model, input_ids, attention_mask), attention_mask, o.max_new_tokens + 1,
+                  o.use_cache);
+  return greedy_search(scorer, input_ids.size(0), model.config().vocab_size, o, resolve_ids(model, o));
+}
+
+GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
+                             const GenerationOptions& o) {
+  check_inputs(input_ids, attention_mask);
+  // Every input's encoder states repeated for its beams (input b, beam j -> row b * K + j).
+  std::vector<int64_t> expand;
+  for (int64_t b = 0; b < input_ids.size(0); ++b)
+    for (int64_t j = 0; j < o.num_beams; ++j) expand.push_back(b);
+  Var enc = encode_no_grad(model, input_ids, attention_mask);
+  T5Scorer scorer(model, Var(take_rows(enc.value(), expand)), take_rows(attention_mask, expand), o.max_new_tokens + 1,
+                  o.use_cache);
+  return beam_search(scorer, input_ids.size(0), model.config().vocab_size, o, resolve_ids(model, o));
 }
 
 GenerationOutput generate(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,

@@ -4,6 +4,7 @@
 // with per-block key/value caches, or without caches (the whole prefix each step) as a check.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/t5.h"
 
@@ -30,6 +31,28 @@ struct GenerationOutput {
   Tensor step_logits;      // greedy with output_step_logits: [B, steps, V] float32
   Tensor sequence_scores;  // beam search: [B] score of each returned hypothesis (float64)
 };
+
+// The model side of a search: next-token logits for a set of decoder rows.
+class TokenScorer {
+ public:
+  virtual ~TokenScorer() = default;
+  // rows: every row's ids so far (equal lengths, start id first) -> float32 logits [rows, V]
+  // for the position after the last id.
+  virtual Tensor next_logits(const std::vector<std::vector<int64_t>>& rows) = 0;
+  // From now on row i continues what row rows[i] was (beam reordering).
+  virtual void reorder(const std::vector<int64_t>& rows) = 0;
+};
+
+struct SpecialIds {
+  int64_t start = 0, eos = 1, pad = 0;
+};
+
+// The searches over any scorer: greedy with `batch` rows; beam search with batch x
+// num_beams rows (row b * num_beams + j is beam j of input b).
+GenerationOutput greedy_search(TokenScorer& scorer, int64_t batch, int64_t vocab, const GenerationOptions& options,
+                               const SpecialIds& ids);
+GenerationOutput beam_search(TokenScorer& scorer, int64_t batch, int64_t vocab, const GenerationOptions& options,
+                             const SpecialIds& ids);
 
 // Greedy for num_beams == 1, beam search otherwise (as Hugging Face's generate()).
 GenerationOutput generate(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
