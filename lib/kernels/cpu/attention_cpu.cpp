@@ -1,0 +1,471 @@
+// CPU fused attention, FlashAttention-2 style: query tiles x key tiles, per-tile products
+// through single-threaded OpenBLAS calls on the strided q/k/v rows, an online softmax in
+// between, and a backward that recomputes the probabilities from the saved log-sum-exp.
+// Extra memory is a few tiles per thread plus O(B * H * n) vectors.
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "core/dtype.h"
+#include "kernels/attention.h"
+#include "kernels/attention_ops.h"
+
+namespace vcc::kernels::cpu {
+namespace {
+
+using namespace vcc::kernels::attention;
+
+// Tile sizes: a 64 x 256 logit tile (64 KiB in float32) plus the matching K and V rows
+// (2 x 64 KiB at D = 64) stay in a Zen 3 / Skylake core's 512 KiB-1 MiB L2 together.
+constexpr int64_t kQueryTile = 64;
+constexpr int64_t kKeyTile = 256;
+
+template <class T>
+constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+
+// Row-major C = alpha * op(A) op(B) + beta * C on one thread's worth of data. Called from
+// inside our own OpenMP team, where the OpenMP build of OpenBLAS runs single-threaded.
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T beta, T* c, int64_t ldc) {
+  const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// One (batch, head) slice of a [B, N, H, D] tensor: row i starts at base + i * ld.
+template <class T>
+struct HeadRows {
+  T* base;
+  int64_t ld;
+  T* row(int64_t i) const { return base + i * ld; }
+};
+template <class T>
+HeadRows<T> head_rows(const Tensor& t, int64_t b, int64_t h) {
+  // A single-row tensor may carry any stride there; BLAS still wants ld >= D.
+  const int64_t ld = t.size(1) <= 1 ? t.size(3) : t.stride(1);
+  return {t.data<T>() + b * t.stride(0) + h * t.stride(2), ld};
+}
+
+// Everything the tile loops need about one call, resolved once.
+template <class T>
+struct Problem {
+  int64_t B, Nq, Nk, H, D;
+  int64_t key_tiles;
+  T scale;
+  bool causal;
+  const uint8_t* key_mask = nullptr;  // [B, Nk]
+  const T* key_bias = nullptr;        // [B, Nk]
+  bool relative = false;
+  const int64_t* query_positions = nullptr;  // [B, Nq]
+  const int64_t* key_positions = nullptr;    // [B, Nk]
+  int max_distance = 0;
+  std::vector<int> bucket_by_distance;  // [2 * max_distance + 1], distance + max_distance -> bucket
+  std::vector<T> bias_by_distance;      // [H, 2 * max_distance + 1], table[bucket, h] per distance
+  bool dropout = false;
+  float drop_p = 0;
+  T keep_scale = 1;
+  uint64_t seed = 0, offset = 0;
+  std::vector<uint8_t> key_tile_visible;  // [B, key_tiles]: any unmasked key in the tile
+
+  Problem(const Tensor& q, const Tensor& k, const AttentionArgs& a)
+      : B(q.size(0)), Nq(q.size(1)), Nk(k.size(1)), H(q.size(2)), D(q.size(3)),
+        key_tiles((Nk + kKeyTile - 1) / kKeyTile), scale(static_cast<T>(a.scale)), causal(a.causal) {
+    if (a.key_mask.defined()) {
+      key_mask = a.key_mask.data<uint8_t>();
+      key_tile_visible.assign(B * key_tiles, 0);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t j = 0; j < Nk; ++j)
+          if (key_mask[b * Nk + j]) key_tile_visible[b * key_tiles + j / kKeyTile] = 1;
+    }
+    if (a.key_bias.defined()) key_bias = a.key_bias.data<T>();
+    if (a.relative_bias_table.defined()) {
+      relative = true;
+      query_positions = a.query_positions.data<int64_t>();
+      key_positions = a.key_positions.data<int64_t>();
+      max_distance = a.max_distance;
+      const int64_t width = 2 * int64_t{max_distance} + 1;
+      const T* table = a.relative_bias_table.data<T>();
+      bucket_by_distance.resize(width);
+      bias_by_distance.resize(H * width);
+      // The inner loops then do one clamp and one load per logit instead of a logarithm.
+      for (int64_t r = -max_distance; r <= max_distance; ++r) {
+        const int bucket = relative_position_bucket(r, a.bidirectional, a.num_buckets, max_distance);
+        bucket_by_distance[r + max_distance] = bucket;
+        for (int64_t h = 0; h < H; ++h) bias_by_distance[h * width + r + max_distance] = table[bucket * H + h];
+      }
+    }
+    if (a.dropout > 0) {
+      dropout = true;
+      drop_p = static_cast<float>(a.dropout);
+      keep_scale = static_cast<T>(1.0 / (1.0 - a.dropout));
+      seed = a.seed;
+      offset = a.offset;
+    }
+  }
+
+  bool key_tile_skipped(int64_t b, int64_t j0) const {
+    return key_mask != nullptr && !key_tile_visible[b * key_tiles + j0 / kKeyTile];
+  }
+  // Number of keys of the tile starting at j0 (width cols) that query i may see (a prefix).
+  int64_t visible_prefix(int64_t i, int64_t j0, int64_t cols) const {
+    if (!causal) return cols;
+    return std::clamp<int64_t>(i + (Nk - Nq) - j0 + 1, 0, cols);
+  }
+  // One past the last key any query of [i0, i0 + rows) may see.
+  int64_t key_end(int64_t i0, int64_t rows) const {
+    return causal ? std::clamp<int64_t>(i0 + rows + (Nk - Nq), 0, Nk) : Nk;
+  }
+
+  // Per-key additive term of the tile: key bias, and -inf for masked keys. Returns false
+  // when there is nothing to add.
+  bool key_terms(int64_t b, int64_t j0, int64_t cols, T* add) const {
+    if (!key_mask && !key_bias) return false;
+    for (int64_t j = 0; j < cols; ++j) {
+      const T bias = key_bias ? key_bias[b * Nk + j0 + j] : T(0);
+      add[j] = key_mask && !key_mask[b * Nk + j0 + j] ? kNegInf<T> : bias;
+    }
+    return true;
+  }
+
+  // Turns row i of the tile (scale * q.k for keys j0..j0+cols) into final logits: adds
+  // the key terms and the relative-position bias, and sets invisible keys to -inf.
+  void finish_logit_row(int64_t b, int64_t h, int64_t i, int64_t j0, int64_t cols, const T* key_add, T* s) const {
+    const int64_t limit = visible_prefix(i, j0, cols);
+    if (key_add) {
+#pragma omp simd
+      for (int64_t j = 0; j < limit; ++j) s[j] += key_add[j];
+    }
+    if (relative) {
+      const int64_t width = 2 * int64_t{max_distance} + 1;
+      const T* bias = bias_by_distance.data() + h * width + max_distance;
+      const int64_t qp = query_positions[b * Nq + i];
+      const int64_t* kp = key_positions + b * Nk + j0;
+      for (int64_t j = 0; j < limit; ++j) s[j] += bias[clamp_relative_position(kp[j] - qp, max_distance)];
+    }
+    for (int64_t j = limit; j < cols; ++j) s[j] = kNegInf<T>;
+  }
+
+  // Dropout multipliers of row i for keys j0..j0+cols: keep_scale or 0. The Philox draw for
+  // element index x is word (x & 3) of the block at counter x >> 2 (Philox::uniform), so one
+  // block serves four neighbouring keys.
+  void dropout_row(int64_t b, int64_t h, int64_t i, int64_t j0, int64_t cols, T* factor) const {
+    const uint64_t first = dropout_index(b, h, i, j0, H, Nq, Nk);
+    uint32_t block[4];
+    uint64_t block_counter = ~uint64_t{0};
+    for (int64_t j = 0; j < cols; ++j) {
+      const uint64_t x = first + j;
+      if ((x >> 2) != block_counter) {
+        block_counter = x >> 2;
+        Philox::draw(seed, block_counter, offset, block);
+      }
+      const float u = static_cast<float>(block[x & 3] >> 8) * (1.0f / 16777216.0f);
+      factor[j] = u >= drop_p ? keep_scale : T(0);
+    }
+  }
+};
+
+// Per-thread scratch carved from one allocation (counted by the allocator's statistics).
+class Workspace {
+ public:
+  Workspace(int slots, size_t bytes_per_slot)
+      : slot_bytes_((bytes_per_slot + 63) / 64 * 64),
+        storage_(Tensor::empty({static_cast<int64_t>(slot_bytes_ * std::max(slots, 1))}, DType::U8)) {}
+  char* slot(int s) const { return static_cast<char*>(storage_.raw_data()) + s * slot_bytes_; }
+
+ private:
+  size_t slot_bytes_;
+  Tensor storage_;
+};
+
+// Hands out 64-byte aligned arrays from a workspace slot.
+class Carver {
+ public:
+  explicit Carver(char* p) : p_(p) {}
+  template <class T>
+  T* take(int64_t n) {
+    T* r = reinterpret_cast<T*>(p_);
+    p_ += (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64;
+    return r;
+  }
+  template <class T>
+  static size_t bytes(int64_t n) { return (static_cast<size_t>(n) * sizeof(T) + 63) / 64 * 64; }
+
+ private:
+  char* p_;
+};
+
+// Threads for a call: below about 4 MFLOP a call takes well under a millisecond on one core
+// and waking a team costs more than it saves (on a loaded machine, much more).
+int team_size(int64_t tasks, double flops) {
+  if (omp_in_parallel() || flops < 4e6) return 1;
+  return static_cast<int>(std::clamp<int64_t>(omp_get_max_threads(), 1, std::max<int64_t>(tasks, 1)));
+}
+
+// fn(task, slot) for every task, dynamically scheduled; slot is the calling thread's
+// workspace index. Tasks write disjoint outputs, so the order does not matter.
+template <class Fn>
+void for_each_task(int64_t tasks, int slots, Fn&& fn) {
+  if (slots == 1) {
+    for (int64_t t = 0; t < tasks; ++t) fn(t, 0);
+    return;
+  }
+#pragma omp parallel num_threads(slots)
+  {
+    const int slot = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; ++t) fn(t, slot);
+  }
+}
+
+// ---------------------------------------------------------------- forward
+
+template <class T>
+void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionArgs& args, const Tensor& out,
+                  const Tensor& lse) {
+  const Problem<T> p(q, k, args);
+  const int64_t D = p.D, q_tiles = (p.Nq + kQueryTile - 1) / kQueryTile;
+  const int64_t tasks = p.B * p.H * q_tiles;
+  const int slots = team_size(tasks, 4.0 * p.B * p.H * p.Nq * p.Nk * D);
+  const size_t slot_bytes = Carver::bytes<T>(kQueryTile * kKeyTile) + Carver::bytes<T>(kQueryTile * D) +
+                            2 * Carver::bytes<T>(kQueryTile) + 2 * Carver::bytes<T>(kKeyTile);
+  Workspace ws(slots, slot_bytes);
+  T* out_data = out.data<T>();
+  T* lse_data = lse.data<T>();
+
+  for_each_task(tasks, slots, [&](int64_t task, int slot) {
+    const int64_t qt = task % q_tiles, bh = task / q_tiles, h = bh % p.H, b = bh / p.H;
+    const int64_t i0 = qt * kQueryTile, rows = std::min(kQueryTile, p.Nq - i0);
+    Carver c(ws.slot(slot));
+    T* s = c.take<T>(kQueryTile * kKeyTile);  // logits, then probabilities
+    T* acc = c.take<T>(kQueryTile * D);       // unnormalised output rows
+    T* row_max = c.take<T>(kQueryTile);
+    T* row_sum = c.take<T>(kQueryTile);
+    T* key_add = c.take<T>(kKeyTile);
+    T* factor = c.take<T>(kKeyTile);
+    const HeadRows<T> Q = head_rows<T>(q, b, h), K = head_rows<T>(k, b, h), V = head_rows<T>(v, b, h);
+    std::fill(row_max, row_max + rows, kNegInf<T>);
+    std::fill(row_sum, row_sum + rows, T(0));
+    std::fill(acc, acc + rows * D, T(0));
+
+    const int64_t j_end = p.key_end(i0, rows);
+    for (int64_t j0 = 0; j0 < j_end; j0 += kKeyTile) {
+      if (p.key_tile_skipped(b, j0)) continue;
+      const int64_t cols = std::min(kKeyTile, j_end - j0);
+      gemm<T>(false, true, rows, cols, D, p.scale, Q.row(i0), Q.ld, K.row(j0), K.ld, T(0), s, kKeyTile);
+      const bool has_key_terms = p.key_terms(b, j0, cols, key_add);
+      for (int64_t r = 0; r < rows; ++r) {
+        T* sr = s + r * kKeyTile;
+        const int64_t i = i0 + r;
+        p.finish_logit_row(b, h, i, j0, cols, has_key_terms ? key_add : nullptr, sr);
+        T tile_max = kNegInf<T>;
+#pragma omp simd reduction(max : tile_max)
+        for (int64_t j = 0; j < cols; ++j) tile_max = std::max(tile_max, sr[j]);
+        const T new_max = std::max(row_max[r], tile_max);
+        if (new_max == kNegInf<T>) {  // nothing visible to this row yet
+          std::fill(sr, sr + cols, T(0));
+          continue;
+        }
+        T sum = 0;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t j = 0; j < cols; ++j) {
+          const T e = softmax_exp(sr[j] - new_max);  // -inf logits give exactly 0
+          sr[j] = e;
+          sum += e;
+        }
+        const T rescale = online_softmax_rescale(row_max[r], new_max);
+        row_sum[r] = row_sum[r] * rescale + sum;
+        row_max[r] = new_max;
+        if (rescale != T(1)) {
+          T* ar = acc + r * D;
+#pragma omp simd
+          for (int64_t d = 0; d < D; ++d) ar[d] *= rescale;
+        }
+        // Dropout acts on the normalised probabilities, so the row sum above excludes it.
+        if (p.dropout) {
+          p.dropout_row(b, h, i, j0, cols, factor);
+#pragma omp simd
+          for (int64_t j = 0; j < cols; ++j) sr[j] *= factor[j];
+        }
+      }
+      gemm<T>(false, false, rows, D, cols, T(1), s, kKeyTile, V.row(j0), V.ld, T(1), acc, D);
+    }
+
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t i = i0 + r;
+      T* o = out_data + ((b * p.Nq + i) * p.H + h) * D;
+      const T inv = row_sum[r] > T(0) ? T(1) / row_sum[r] : T(0);  // rows without keys give 0
+#pragma omp simd
+      for (int64_t d = 0; d < D; ++d) o[d] = acc[r * D + d] * inv;
+      lse_data[(b * p.H + h) * p.Nq + i] = row_log_sum_exp(row_max[r], row_sum[r]);
+    }
+  });
+}
+
+// ---------------------------------------------------------------- backward
+
+template <class T>
+void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out, const Tensor& lse,
+                   const Tensor& grad_out, const AttentionArgs& args, const AttentionGrads& grads) {
+  const Problem<T> p(q, k, args);
+  const int64_t D = p.D, B = p.B, H = p.H, Nq = p.Nq, Nk = p.Nk;
+  const bool need_dq = grads.q.defined(), need_dk = grads.k.defined(), need_dv = grads.v.defined();
+  const bool need_dkb = grads.key_bias.defined(), need_dtable = grads.relative_bias_table.defined();
+  const bool need_ds = need_dq || need_dk || need_dkb || need_dtable;
+  const int num_buckets = args.num_buckets;
+  const int64_t tasks = B * H;
+  const int slots = team_size(tasks, 10.0 * B * H * Nq * Nk * D);
+  const int64_t tile = kQueryTile * kKeyTile;
+  const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) + Carver::bytes<T>(Nq) +
+                            2 * Carver::bytes<T>(kKeyTile) + Carver::bytes<T>(kQueryTile);
+  Workspace ws(slots, slot_bytes);
+  // Per-(b, h) partial gradients of the shared parameters, summed in a fixed order below so
+  // that the result does not depend on which thread ran which (b, h).
+  Tensor key_bias_parts = need_dkb ? Tensor::zeros({B, H, Nk}, DType::F64) : Tensor();
+  Tensor table_parts = need_dtable ? Tensor::zeros({B, H, num_buckets}, DType::F64) : Tensor();
+  const T* out_data = out.data<T>();
+  const T* lse_data = lse.data<T>();
+
+  for_each_task(tasks, slots, [&](int64_t bh, int slot) {
+    const int64_t h = bh % H, b = bh / H;
+    Carver c(ws.slot(slot));
+    T* prob = c.take<T>(tile);   // P
+    T* dprob = c.take<T>(tile);  // dP, then dS
+    T* factor = p.dropout ? c.take<T>(tile) : nullptr;      // dropout multipliers
+    T* dropped = p.dropout ? c.take<T>(tile) : nullptr;     // P * multipliers
+    T* delta = c.take<T>(Nq);                               // rowsum(dO * O)
+    T* key_add = c.take<T>(kKeyTile);
+    T* colsum = c.take<T>(kKeyTile);
+    T* row_lse = c.take<T>(kQueryTile);
+    const HeadRows<T> Q = head_rows<T>(q, b, h), K = head_rows<T>(k, b, h), V = head_rows<T>(v, b, h);
+    const HeadRows<T> dO = head_rows<T>(grad_out, b, h);
+    const int64_t ld_out = H * D;  // outputs and gradients are contiguous [B, N, H, D]
+    T* dQ = need_dq ? grads.q.data<T>() + (b * Nq * H + h) * D : nullptr;
+    T* dK = need_dk ? grads.k.data<T>() + (b * Nk * H + h) * D : nullptr;
+    T* dV = need_dv ? grads.v.data<T>() + (b * Nk * H + h) * D : nullptr;
+    double* kb_part = need_dkb ? key_bias_parts.data<double>() + bh * Nk : nullptr;
+    double* table_part = need_dtable ? table_parts.data<double>() + bh * num_buckets : nullptr;
+    const T* lse_bh = lse_data + bh * Nq;
+
+    for (int64_t i = 0; i < Nq; ++i) {
+      const T* o = out_data + ((b * Nq + i) * H + h) * D;
+      const T* g = dO.row(i);
+      T sum = 0;
+#pragma omp simd reduction(+ : sum)
+      for (int64_t d = 0; d < D; ++d) sum += o[d] * g[d];
+      delta[i] = sum;
+    }
+
+    for (int64_t j0 = 0; j0 < Nk; j0 += kKeyTile) {
+      if (p.key_tile_skipped(b, j0)) continue;
+      const int64_t cols = std::min(kKeyTile, Nk - j0);
+      const bool has_key_terms = p.key_terms(b, j0, cols, key_add);
+      if (need_dkb) std::fill(colsum, colsum + cols, T(0));
+      for (int64_t i0 = 0; i0 < Nq; i0 += kQueryTile) {
+        const int64_t rows = std::min(kQueryTile, Nq - i0);
+        if (p.key_end(i0, rows) <= j0) continue;  // causal: this query tile sees none of these keys
+        std::copy(lse_bh + i0, lse_bh + i0 + rows, row_lse);
+        gemm<T>(false, true, rows, cols, D, p.scale, Q.row(i0), Q.ld, K.row(j0), K.ld, T(0), prob, kKeyTile);
+        for (int64_t r = 0; r < rows; ++r) {
+          T* pr = prob + r * kKeyTile;
+          p.finish_logit_row(b, h, i0 + r, j0, cols, has_key_terms ? key_add : nullptr, pr);
+          const T row = row_lse[r];
+          if (row == kNegInf<T>) {  // a row without any visible key: all probabilities 0
+            std::fill(pr, pr + cols, T(0));
+          } else {
+#pragma omp simd
+            for (int64_t j = 0; j < cols; ++j) pr[j] = softmax_exp(pr[j] - row);
+          }
+          if (p.dropout) {
+            p.dropout_row(b, h, i0 + r, j0, cols, factor + r * kKeyTile);
+#pragma omp simd
+            for (int64_t j = 0; j < cols; ++j) dropped[r * kKeyTile + j] = pr[j] * factor[r * kKeyTile + j];
+          }
+        }
+        // dV += (P * multipliers)^T dO
+        const T* pv = p.dropout ? dropped : prob;
+        if (need_dv) gemm<T>(true, false, cols, D, rows, T(1), pv, kKeyTile, dO.row(i0), dO.ld, T(1), dV + j0 * ld_out, ld_out);
+        if (!need_ds) continue;
+        // dP = (dO V^T) * multipliers;  dS = P * (dP - delta)
+        gemm<T>(false, true, rows, cols, D, T(1), dO.row(i0), dO.ld, V.row(j0), V.ld, T(0), dprob, kKeyTile);
+        for (int64_t r = 0; r < rows; ++r) {
+          T* dr = dprob + r * kKeyTile;
+          const T* pr = prob + r * kKeyTile;
+          const T dl = delta[i0 + r];
+          if (p.dropout) {
+            const T* fr = factor + r * kKeyTile;
+#pragma omp simd
+            for (int64_t j = 0; j < cols; ++j) dr[j] = pr[j] * (dr[j] * fr[j] - dl);
+          } else {
+#pragma omp simd
+            for (int64_t j = 0; j < cols; ++j) dr[j] = pr[j] * (dr[j] - dl);
+          }
+          if (need_dkb) {
+#pragma omp simd
+            for (int64_t j = 0; j < cols; ++j) colsum[j] += dr[j];
+          }
+          if (need_dtable) {
+            const int64_t i = i0 + r;
+            const int* bucket = p.bucket_by_distance.data() + p.max_distance;
+            const int64_t qp = p.query_positions[b * Nq + i];
+            const int64_t* kp = p.key_positions + b * Nk + j0;
+            const int64_t limit = p.visible_prefix(i, j0, cols);
+            for (int64_t j = 0; j < limit; ++j) table_part[bucket[clamp_relative_position(kp[j] - qp, p.max_distance)]] += dr[j];
+          }
+        }
+        // dQ += scale dS K;  dK += scale dS^T Q
+        if (need_dq) gemm<T>(false, false, rows, D, cols, p.scale, dprob, kKeyTile, K.row(j0), K.ld, T(1), dQ + i0 * ld_out, ld_out);
+        if (need_dk) gemm<T>(true, false, cols, D, rows, p.scale, dprob, kKeyTile, Q.row(i0), Q.ld, T(1), dK + j0 * ld_out, ld_out);
+      }
+      if (need_dkb)
+        for (int64_t j = 0; j < cols; ++j) kb_part[j0 + j] += colsum[j];
+    }
+  });
+
+  if (need_dkb) {
+    const double* parts = key_bias_parts.data<double>();
+    T* g = grads.key_bias.data<T>();
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < Nk; ++j) {
+        double sum = 0;
+        for (int64_t h = 0; h < H; ++h) sum += parts[(b * H + h) * Nk + j];
+        g[b * Nk + j] = static_cast<T>(sum);
+      }
+  }
+  if (need_dtable) {
+    const double* parts = table_parts.data<double>();
+    T* g = grads.relative_bias_table.data<T>();
+    for (int bucket = 0; bucket < num_buckets; ++bucket)
+      for (int64_t h = 0; h < H; ++h) {
+        double sum = 0;
+        for (int64_t b = 0; b < B; ++b) sum += parts[(b * H + h) * num_buckets + bucket];
+        g[bucket * H + h] = static_cast<T>(sum);
+      }
+  }
+}
+
+}  // namespace
+
+void attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionArgs& args, const Tensor& out,
+                       const Tensor& lse) {
+  dispatch_float(q.dtype(), "attention", [&](auto tag) {
+    using scalar_t = typename decltype(tag)::type;
+    forward_impl<scalar_t>(q, k, v, args, out, lse);
+  });
+}
+
+void attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out, const Tensor& lse,
+                        const Tensor& grad_out, const AttentionArgs& args, const AttentionGrads& grads) {
+  dispatch_float(q.dtype(), "attention backward", [&](auto tag) {
+    using scalar_t = typename decltype(tag)::type;
+    backward_impl<scalar_t>(q, k, v, out, lse, grad_out, args, grads);
+  });
+}
+
+}  // namespace vcc::kernels::cpu
