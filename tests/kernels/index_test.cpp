@@ -320,6 +320,11 @@ TEST(MaskedFill, FillsWhereMaskIsSet) {
   Tensor strided = x.transpose(0, 1);  // [3, 2]
   Tensor m2 = vec<int64_t>({1, 0}, {2});
   EXPECT_EQ(kernels::masked_fill(strided, m2, 0).to_vector<float>(), (std::vector<float>{0, 4, 0, 5, 0, 6}));
+  // One condition per row, over contiguous and strided rows.
+  Tensor rows = vec<uint8_t>({1, 0, 1}, {3, 1});
+  EXPECT_EQ(kernels::masked_fill(strided, rows, 9).to_vector<float>(), (std::vector<float>{9, 9, 2, 5, 9, 9}));
+  EXPECT_EQ(kernels::masked_fill(strided.contiguous(), rows, 9).to_vector<float>(),
+            (std::vector<float>{9, 9, 2, 5, 9, 9}));
   expect_error([&] { kernels::masked_fill(x, Tensor::zeros({4, 2, 3}, DType::U8), 0); },
                {"masked_fill", "uint8[4,2,3]", "float32[2,3]"});
 }

@@ -15,11 +15,11 @@ namespace vcc::kernels::cpu {
 namespace {
 
 constexpr int64_t kGrain = 1 << 15;         // elements per task below which threading does not pay
-// Inner elements per scatter-add task on the row path: at most kScatterChunk, halved (not
-// below kMinScatterChunk) until there are enough tasks, e.g. for index_add along dim 0.
+// Inner elements per scatter-add task on the row path: whole rows up to kScatterChunk,
+// halved (not below kMinScatterChunk) only while there are too few tasks for the threads,
+// e.g. for index_add along dim 0. Long rows keep the random row accesses TLB-friendly.
 constexpr int64_t kScatterChunk = 1 << 12;
 constexpr int64_t kMinScatterChunk = 64;
-constexpr int64_t kScatterTasks = 16;
 
 // True when index holds one value per inner block (every dim after `dim` has stride 0 or
 // size 1) and data's inner block, of the same sizes, is one contiguous run; `inner` is
@@ -115,9 +115,11 @@ void scatter_rows(const Tensor& out, int dim, const Tensor& index, const Tensor&
   const int64_t J = index.size(dim), size = out.size(dim);
   const int64_t osd = out.stride(dim), isd = index.stride(dim), ssd = src.stride(dim);
   const Shape outer = prefix(index.shape(), dim);
-  // The chunking never changes which additions happen or their order, only who does them.
+  // The chunking never changes which additions happen or their order, only who does them,
+  // so it may depend on the thread count.
+  const int64_t tasks = 2 * static_cast<int64_t>(num_threads());
   int64_t chunk = kScatterChunk;
-  while (chunk > kMinScatterChunk && outer.numel() * ((inner + chunk - 1) / chunk) < kScatterTasks) chunk /= 2;
+  while (chunk > kMinScatterChunk && outer.numel() * ((inner + chunk - 1) / chunk) < tasks) chunk /= 2;
   // Units: outer dims plus a trailing chunk dim (stride `chunk` in out and src).
   Shape units = outer;
   units.push_back((inner + chunk - 1) / chunk);

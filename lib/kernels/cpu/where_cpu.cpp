@@ -1,5 +1,7 @@
 // CPU launcher for where (and masked_fill, which the front end maps onto it with a 0-d
 // fill value): one strided loop over the broadcast operands, with unit-stride fast paths.
+#include <algorithm>
+
 #include "core/parallel.h"
 #include "kernels/cpu/strided_loop.h"
 #include "kernels/index.h"
@@ -45,6 +47,16 @@ void where(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& o
           const scalar_t av = *pa;
 #pragma omp simd
           for (int64_t i = 0; i < n; ++i) po[i] = WhereOp::apply(pc[i], av, pb[i]);
+        } else if (sc == 0) {  // one condition per row (e.g. a [B, N, 1] row mask): copy a or b
+          const scalar_t* pv = WhereOp::apply(*pc, pa, pb);
+          const int64_t sv = WhereOp::apply(*pc, sa, sb);
+          if (sv == 0) {
+            std::fill(po, po + n, *pv);
+          } else if (sv == 1) {
+            std::copy(pv, pv + n, po);
+          } else {
+            for (int64_t i = 0; i < n; ++i) po[i] = pv[i * sv];
+          }
         } else {
           for (int64_t i = 0; i < n; ++i) po[i] = WhereOp::apply(pc[i * sc], pa[i * sa], pb[i * sb]);
         }
