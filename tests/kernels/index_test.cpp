@@ -89,6 +89,14 @@ TEST(Gather, IndexMayBeSmallerThanInputOutsideDim) {
   // Two rows, one column, along dim 0: out[i][0] = x[index[i][0]][0].
   Tensor out = kernels::gather(x, 0, vec<int64_t>({2, 1}, {2, 1}));
   EXPECT_EQ(out.to_vector<int64_t>(), (std::vector<int64_t>{7, 4}));
+  // A row-broadcast index narrower than x in the last dim reads only the leading columns.
+  Tensor y = randn({2, 5, 4}, 9);
+  Tensor rows = vec<int64_t>({4, 0, 4, 1, 1, 3}, {2, 3, 1}).expand({2, 3, 2});
+  std::vector<double> yv = y.to_vector<double>(), got = kernels::gather(y, 1, rows).to_vector<double>();
+  std::vector<int64_t> rv = {4, 0, 4, 1, 1, 3};
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t j = 0; j < 3; ++j)
+      for (int64_t c = 0; c < 2; ++c) EXPECT_EQ(got[(b * 3 + j) * 2 + c], yv[(b * 5 + rv[b * 3 + j]) * 4 + c]);
 }
 
 TEST(Gather, RowsOfBroadcastIndexMatchMaterialisedIndex) {
