@@ -8,6 +8,8 @@
 #include "io/checkpoint.h"
 #include "io/checkpoint_run.h"
 #include "io/hdf5_file.h"
+#include "optim/adamw.h"
+#include "optim/param_groups.h"
 #include "temp_dir.h"
 #include "test_module.h"
 
@@ -243,4 +245,35 @@ TEST(CheckpointTensors, WriterRejectsBadNamesAndAliases) {
   EXPECT_THROW(write_tensor_file(dir / "a.h5", {{"a", t}}, {{"b", "missing"}}, "model"), Error);
   EXPECT_THROW(write_tensor_file(dir / "a.h5", {{"a", t}}, {{"a", "a"}}, "model"), Error);
   EXPECT_FALSE(fs::exists(dir / "a.h5"));
+}
+
+TEST(Checkpoint, OptimizerStateResumesBitExactlyThroughTheFile) {
+  TempDir dir;
+  const optim::AdamWOptions o{.lr = 1e-2, .beta1 = 0.9, .beta2 = 0.98, .eps = 1e-6, .weight_decay = 0.01};
+  auto grads = [](const nn::Module& m, uint64_t seed) {
+    for (const auto& [name, p] : m.named_parameters())
+      p.set_grad(vcc::testing::randn(p.shape(), seed++, p.dtype()));
+  };
+  auto a = tiny_model(1);
+  optim::AdamW first = optim::AdamW::with_no_decay(a->named_parameters(), o, optim::kDefaultNoDecay);
+  for (uint64_t s = 0; s < 3; ++s) {
+    grads(*a, 100 * s);
+    first.step();
+  }
+  CheckpointContents c = contents_of(*a);
+  c.optimizer_state = first.export_state();
+  save_checkpoint(dir / "ck", c);
+
+  auto b = tiny_model(2);
+  optim::AdamW second = optim::AdamW::with_no_decay(b->named_parameters(), o, optim::kDefaultNoDecay);
+  const Checkpoint ck = Checkpoint::open(dir / "ck");
+  ck.load_model(*b);
+  second.import_state(*ck.optimizer_state(), ck.file("optimizer.h5"));
+  grads(*a, 1000);
+  grads(*b, 1000);
+  first.step();
+  second.step();
+  const auto pa = a->named_parameters(), pb = b->named_parameters();
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_TRUE(same_bits(pa[i].second.value(), pb[i].second.value())) << pa[i].first;
 }

@@ -1,5 +1,6 @@
 #pragma once
 // A fresh temporary folder per test, removed with everything in it when the test ends.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>

@@ -177,6 +177,7 @@ TEST(AdamW, ThreadCountDoesNotChangeTheUpdate) {
   Tensor init = vcc::testing::randn({50000}, 9, DType::F32);
   Tensor g = vcc::testing::randn({50000}, 10, DType::F32);
   std::vector<std::vector<float>> results;
+  const int saved_threads = num_threads();
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     Var p(init.clone(), true);
@@ -185,7 +186,7 @@ TEST(AdamW, ThreadCountDoesNotChangeTheUpdate) {
     opt.step();
     results.push_back(p.value().to_vector<float>());
   }
-  set_num_threads(2);
+  set_num_threads(saved_threads);
   EXPECT_EQ(results[0], results[1]);
 }
 

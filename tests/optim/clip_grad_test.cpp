@@ -54,11 +54,12 @@ TEST(ClipGrad, NormIsAccumulatedInDoubleAndIndependentOfThreads) {
   double expected_sq = 0;
   for (float v : p.grad().to_vector<float>()) expected_sq += static_cast<double>(v) * v;
   std::vector<double> norms;
+  const int saved_threads = num_threads();
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     norms.push_back(global_grad_norm({p}));
   }
-  set_num_threads(2);
+  set_num_threads(saved_threads);
   EXPECT_NEAR(norms[0], std::sqrt(expected_sq), 1e-9 * std::sqrt(expected_sq));
   EXPECT_EQ(norms[0], norms[1]);
   EXPECT_EQ(norms[0], norms[2]);
