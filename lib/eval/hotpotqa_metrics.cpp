@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "eval/answer_normalization.h"
 #include "eval/squad_metrics.h"
@@ -32,16 +31,6 @@ SentenceId SentenceId::string(std::string value) {
   id.kind_ = Kind::kString;
   id.string_ = std::move(value);
   return id;
-}
-
-std::string SentenceId::to_string() const {
-  std::ostringstream os;
-  switch (kind_) {
-    case Kind::kInteger: os << integer_; break;
-    case Kind::kReal: os << real_; break;
-    case Kind::kString: os << '"' << string_ << '"'; break;
-  }
-  return os.str();
 }
 
 HotpotAnswerScore hotpot_answer_score(std::string_view prediction, std::string_view gold) {

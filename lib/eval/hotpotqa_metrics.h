@@ -17,7 +17,6 @@ class SentenceId {
 
   bool operator==(const SentenceId&) const = default;
   auto operator<=>(const SentenceId&) const = default;
-  std::string to_string() const;
 
  private:
   enum class Kind { kInteger, kReal, kString };

@@ -1,5 +1,6 @@
 #include "eval/json_files.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>

@@ -1,5 +1,7 @@
 #include "eval/python_text.h"
 
+#include <cstdint>
+
 #include <unicode/locid.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -10,12 +12,13 @@
 namespace vcc::eval {
 
 std::u32string utf8_to_code_points(std::string_view utf8) {
+  // ICU's UTF-8 macros index with int32_t.
+  VCC_USER_CHECK(utf8.size() <= static_cast<size_t>(INT32_MAX), "text of ", utf8.size(),
+                 " bytes is too long to score");
   std::u32string out;
   out.reserve(utf8.size());
   const auto* bytes = reinterpret_cast<const uint8_t*>(utf8.data());
-  const int32_t length = static_cast<int32_t>(utf8.size());
-  VCC_USER_CHECK(utf8.size() <= static_cast<size_t>(INT32_MAX), "text of ", utf8.size(),
-                 " bytes is too long to score");
+  const auto length = static_cast<int32_t>(utf8.size());
   int32_t i = 0;
   while (i < length) {
     const int32_t start = i;
