@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "eval/score_command.h"
+#include "train/eval_run.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"vcc-eval: evaluation metrics for vcc, computed exactly as the official scripts do"};
@@ -30,8 +31,34 @@ int main(int argc, char** argv) {
   pred->needs(gold)->excludes(input);
   score_cmd->add_option("--per-example", score.per_example, "Also write one JSON line of scores per example here");
 
+  vcc::train::EvalRunOptions run;
+  bool run_quiet = false;
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Predict with a trained checkpoint on a preprocessed split, score it, write official-format predictions");
+  run_cmd->add_option("--model", run.model, "Checkpoint folder (e.g. runs/x/best)")->required();
+  run_cmd->add_option("--data", run.data, "HDF5 split from vcc-preprocess")->required();
+  run_cmd->add_option("--out", run.out, "Output folder: predictions.json, predictions.jsonl, metrics.json")->required();
+  run_cmd->add_option("--tokenizer", run.tokenizer, "SentencePiece model (default: the checkpoint's tokenizer copy)");
+  run_cmd->add_option("--set", run.overrides, "Model option override KEY=VALUE, e.g. model.vcc.fine_blocks=90");
+  run_cmd->add_option("--batch-size", run.batch_size, "Examples per forward pass")->capture_default_str();
+  run_cmd->add_option("--max-examples", run.max_examples, "Only the first N examples (0 = all)")->capture_default_str();
+  run_cmd->add_option("--num-beams", run.num_beams, "Seq2seq: beam size (1 = greedy)")->capture_default_str();
+  run_cmd->add_option("--max-new-tokens", run.max_new_tokens, "Seq2seq: answer length limit (0 = the split's)")
+      ->capture_default_str();
+  run_cmd->add_option("--length-penalty", run.length_penalty, "Seq2seq beam search length penalty")->capture_default_str();
+  run_cmd->add_option("--max-answer-tokens", run.max_answer_tokens, "Extractive: longest span")->capture_default_str();
+  run_cmd->add_flag("--rouge", run.rouge, "Also score ROUGE-1/2/L/Lsum (Porter stemmer)");
+  run_cmd->add_option("--hotpotqa-gold", run.hotpotqa_gold, "Official HotpotQA gold file: adds the official metrics");
+  run_cmd->add_option("--threads", run.threads, "CPU threads (0 = OpenMP default)")->capture_default_str();
+  run_cmd->add_option("--device", run.device, "cpu, cuda or cuda:N")->capture_default_str();
+  run_cmd->add_flag("--quiet", run_quiet, "No progress bar");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*score_cmd) return vcc::eval::run_score(score, std::cout, std::cerr);
+  if (*run_cmd) {
+    run.progress = !run_quiet;
+    return vcc::train::run_eval_command(run, std::cout, std::cerr);
+  }
   return 1;
 }
