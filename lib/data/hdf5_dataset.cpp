@@ -232,10 +232,8 @@ DatasetRows DatasetReader::gather(const std::vector<int64_t>& indices) const {
   for (int64_t i : indices)
     VCC_USER_CHECK(i >= 0 && i < size(), path_, ": example index ", i, " out of range (", size(), " examples)");
   auto pick = [&](const Tensor& all, const char* name) -> Tensor {
-    if (!all.defined() && preloaded_) return Tensor();
     if (preloaded_) return gather_rows(all, indices);
     // From the file: one read per run of consecutive indices.
-    std::vector<Tensor> parts;
     Shape s = file_->shape(name);
     s[0] = static_cast<int64_t>(indices.size());
     Tensor out = Tensor::empty(s, file_->dtype(name));
