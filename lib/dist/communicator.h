@@ -7,9 +7,10 @@
 // Contract every backend keeps (the trainer's reproducibility rests on it):
 //   * every rank calls the same collectives in the same order with tensors of the same
 //     shape and dtype;
-//   * all_reduce_sum adds the ranks' values in rank order 0, 1, ..., w-1 and every rank
-//     receives the same bits, so a run is reproducible and a w-process run equals a
-//     one-process run that accumulates the same w micro-batches in that order;
+//   * all_reduce_sum gives every rank the same bits, run after run. The single-process and
+//     MPI backends add the ranks' values in rank order 0, 1, ..., w-1, so a w-process run
+//     equals, bit for bit, a one-process run that accumulates the same w micro-batches;
+//     NCCL sums in its own (fixed for a given topology and version) order;
 //   * a tensor may live on any device the backend supports; it is modified in place.
 #include <cstdint>
 #include <memory>
@@ -57,8 +58,9 @@ struct CommunicatorOptions {
 std::unique_ptr<Communicator> make_communicator(const CommunicatorOptions& options);
 
 // Backends are built only where their library is found; each defines its factory:
-//   lib/dist/mpi/   (VCC_WITH_MPI)   std::unique_ptr<Communicator> make_mpi_communicator();
-//   lib/dist/nccl/  (VCC_WITH_NCCL)  std::unique_ptr<Communicator> make_nccl_communicator(const CommunicatorOptions&);
+//   lib/dist/mpi/             (VCC_WITH_MPI)   make_mpi_communicator()
+//   lib/dist/nccl_backend.cpp (VCC_WITH_NCCL)  make_nccl_communicator(options): an adapter over
+//                                              dist/nccl/NcclCommunicator (GPU = local rank)
 std::unique_ptr<Communicator> make_mpi_communicator();
 std::unique_ptr<Communicator> make_nccl_communicator(const CommunicatorOptions& options);
 
