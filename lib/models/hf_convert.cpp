@@ -135,11 +135,8 @@ HfImport import_hf_folder(const std::string& dir) {
   const std::string type = hf["model_type"].get<std::string>();
   const auto& converters = hf_converters();
   auto conv = converters.find(type);
-  if (conv == converters.end()) {
-    std::vector<std::string> known;
-    for (const auto& [k, f] : converters) known.push_back(k);
-    VCC_USER_CHECK(false, config_path, ": unsupported model_type '", type, "' (supported: ", list_names(known, 99), ")");
-  }
+  VCC_USER_CHECK(conv != converters.end(), config_path, ": unsupported model_type '", type,
+                 "' (supported: ", list_names(supported_hf_model_types(), 99), ")");
   const io::SafetensorsFolder st = io::SafetensorsFolder::open(dir);
   const std::vector<std::string> names = st.names();
   const ConversionSpec spec = conv->second(hf, names, config_path);
