@@ -1,10 +1,8 @@
 #include "data/spm_train.h"
 
-#include <dlfcn.h>
 #include <sentencepiece_trainer.h>
 
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include "core/error.h"
@@ -32,35 +30,6 @@ class VectorIterator : public sentencepiece::SentenceIterator {
   size_t i_ = 0;
 };
 
-// The trainer lives in libsentencepiece_train, which libvcc does not link (only training
-// needs it), so it is loaded on first use. The symbol is the string-argument overload
-// SentencePieceTrainer::Train(std::string_view, SentenceIterator*, std::string*).
-using TrainFn = sentencepiece::util::Status (*)(std::string_view, sentencepiece::SentenceIterator*, std::string*);
-
-TrainFn load_trainer() {
-  static TrainFn fn = nullptr;
-  static std::string error;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    void* lib = nullptr;
-    for (const char* name : {"libsentencepiece_train.so.0", "libsentencepiece_train.so"})
-      if ((lib = dlopen(name, RTLD_NOW | RTLD_GLOBAL)) != nullptr) break;
-    if (!lib) {
-      const char* e = dlerror();
-      error = e ? e : "not found";
-      return;
-    }
-    fn = reinterpret_cast<TrainFn>(dlsym(
-        lib,
-        "_ZN13sentencepiece20SentencePieceTrainer5TrainESt17basic_string_viewIcSt11char_traitsIcEEPNS_"
-        "16SentenceIteratorEPNSt7__cxx1112basic_stringIcS3_SaIcEEE"));
-    if (!fn) error = "libsentencepiece_train has no SentencePieceTrainer::Train(string_view, ...)";
-  });
-  VCC_USER_CHECK(fn, "spm-train: cannot load the SentencePiece trainer library libsentencepiece_train (", error,
-                 "); install the SentencePiece development package");
-  return fn;
-}
-
 }  // namespace
 
 std::string train_sentencepiece(const std::vector<std::string>& sentences, const SpmTrainOptions& o) {
@@ -86,11 +55,10 @@ std::string train_sentencepiece(const std::vector<std::string>& sentences, const
                    "' contains whitespace");
   VectorIterator it(sentences);
   std::string model;
-  TrainFn train = load_trainer();
   // The trainer logs every step at INFO level (even before it parses --minloglevel).
   const int log_level = sentencepiece::logging::GetMinLogLevel();
   sentencepiece::logging::SetMinLogLevel(2);
-  auto status = train(args.str(), &it, &model);
+  auto status = sentencepiece::SentencePieceTrainer::Train(args.str(), &it, &model);
   sentencepiece::logging::SetMinLogLevel(log_level);
   VCC_USER_CHECK(status.ok(), "spm-train: SentencePiece training failed: ", status.ToString());
   VCC_USER_CHECK(!model.empty(), "spm-train: SentencePiece returned an empty model");

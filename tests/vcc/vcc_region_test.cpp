@@ -240,8 +240,14 @@ TEST(VccRegion, IdenticalTokenBlocksNeedScaleCorrection) {
   VccOutputs with = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), config(n_p, b, 2, true));
   VccOutputs without =
       run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), config(n_p, b, 2, false));
-  EXPECT_LT(vcc::testing::max_abs_diff(with.hidden.value(), ref), 1e-10);
-  EXPECT_GT(vcc::testing::max_abs_diff(without.hidden.value(), ref), 1e-3);
+  // The released epsilons make the correction log(b + 1e-4) - log(1 + 1e-4) instead of
+  // log b, a relative weight error of ~1e-4: that is all that separates VCC from full
+  // attention here. Without the correction a coarse block weighs 1 token instead of b.
+  const double err_with = vcc::testing::max_abs_diff(with.hidden.value(), ref);
+  const double err_without = vcc::testing::max_abs_diff(without.hidden.value(), ref);
+  EXPECT_LT(err_with, 3e-4);
+  EXPECT_GT(err_without, 100 * err_with);
+  EXPECT_GT(err_without, 1e-2);
 }
 
 TEST(VccRegion, EnterThenExitReturnsTheMaskedInput) {
@@ -250,8 +256,9 @@ TEST(VccRegion, EnterThenExitReturnsTheMaskedInput) {
   VccOutputs out = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, {}, config(6, 4, 2));
   std::vector<double> h = p.hidden.to_vector<double>(), got = out.hidden.value().to_vector<double>();
   std::vector<int64_t> m = p.mask.to_vector<int64_t>();
+  // Tokens come back as mean - (mean - token): exact up to one rounding.
   for (size_t t = 0; t < m.size(); ++t)
-    for (int64_t e = 0; e < kDim; ++e) ASSERT_EQ(got[t * kDim + e], m[t] ? h[t * kDim + e] : 0.0);
+    for (int64_t e = 0; e < kDim; ++e) ASSERT_NEAR(got[t * kDim + e], m[t] ? h[t * kDim + e] : 0.0, 1e-15);
 }
 
 TEST(VccSelector, RanksTheDominantBlockFirstAndIgnoresFillerVips) {
@@ -323,11 +330,15 @@ TEST(VccRegion, StraightThroughGradientMatchesFiniteDifferences) {
     opt.score_baselines = baselines;
     return run_vcc_region({in[0], p.mask, p.importance, {}}, {&l0, &l1}, c, opt).hidden;
   };
+  // Checked: the states, both layers' selector weights (LN, W_q, W_k: they get gradient
+  // only through the straight-through scores) and W_v of the first layer; the rest of the
+  // layer math is covered by the op tests.
   std::vector<Var> inputs{Var(p.hidden, true)};
-  for (auto& v : w0.w) inputs.emplace_back(v.value(), true);
-  for (auto& v : w1.w) inputs.emplace_back(v.value(), true);
+  auto checked = [](size_t i) { return i <= 3; };
+  for (size_t i = 0; i < nw; ++i) inputs.emplace_back(w0.w[i].value(), checked(i) || i == 4);
+  for (size_t i = 0; i < nw; ++i) inputs.emplace_back(w1.w[i].value(), checked(i));
   GradCheckOptions go;
-  go.max_elements = 60;
+  go.max_elements = 24;
   GradCheckResult r = gradcheck(fn, inputs, go);
   EXPECT_TRUE(r.ok) << r.report;
   // The query/key weights get gradient only through selection and the scores: nonzero.
