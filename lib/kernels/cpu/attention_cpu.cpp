@@ -1,8 +1,9 @@
 // CPU fused attention, FlashAttention-2 style: query tiles x key tiles, per-tile products
-// through single-threaded OpenBLAS calls on the strided q/k/v rows, an online softmax in
-// between, and a backward that recomputes the probabilities from the saved log-sum-exp.
+// by the register-blocked tile_gemm on rows packed per tile (faster here than OpenBLAS,
+// whose per-call packing costs as much as the arithmetic at k = 64; docs/benchmarks.md),
+// an online softmax in between, and a backward that recomputes the probabilities from
+// the saved log-sum-exp.
 // Extra memory is a few tiles per thread plus O(B * H * n) vectors.
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "core/dtype.h"
 #include "kernels/attention.h"
 #include "kernels/attention_ops.h"
+#include "kernels/cpu/tile_gemm.h"
 
 namespace vcc::kernels::cpu {
 namespace {
@@ -27,16 +29,12 @@ constexpr int64_t kKeyTile = 256;
 template <class T>
 constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
-// Row-major C = alpha * op(A) op(B) + beta * C on one thread's worth of data. Called from
-// inside our own OpenMP team, where the OpenMP build of OpenBLAS runs single-threaded.
+// Leading dimension (elements) of a packed tile whose rows hold n values: whole cache lines
+// plus one, so that walking down a column does not keep hitting the same few L1 sets (a
+// row stride of 1 KiB, say, would use 4 of the 64).
 template <class T>
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
-          int64_t ldb, T beta, T* c, int64_t ldc) {
-  const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  else
-    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+constexpr int64_t padded_ld(int64_t n) {
+  return ((n * static_cast<int64_t>(sizeof(T)) + 63) / 64 * 64 + 64) / static_cast<int64_t>(sizeof(T));
 }
 
 // One (batch, head) slice of a [B, N, H, D] tensor: row i starts at base + i * ld.
@@ -51,6 +49,20 @@ HeadRows<T> head_rows(const Tensor& t, int64_t b, int64_t h) {
   // A single-row tensor may carry any stride there; BLAS still wants ld >= D.
   const int64_t ld = t.size(1) <= 1 ? t.size(3) : t.stride(1);
   return {t.data<T>() + b * t.stride(0) + h * t.stride(2), ld};
+}
+
+// Rows [first, first + count) of a head, D values each, into dst with row stride ld.
+template <class T>
+void pack_rows(const HeadRows<T>& src, int64_t first, int64_t count, int64_t D, T* dst, int64_t ld) {
+  for (int64_t j = 0; j < count; ++j) std::memcpy(dst + j * ld, src.row(first + j), D * sizeof(T));
+}
+// The same rows transposed: dst[d * ld + j] = row j, element d.
+template <class T>
+void pack_transposed(const HeadRows<T>& src, int64_t first, int64_t count, int64_t D, T* dst, int64_t ld) {
+  for (int64_t j = 0; j < count; ++j) {
+    const T* row = src.row(first + j);
+    for (int64_t d = 0; d < D; ++d) dst[d * ld + j] = row[d];
+  }
 }
 
 // Everything the tile loops need about one call, resolved once.
@@ -152,6 +164,24 @@ struct Problem {
     for (int64_t j = limit; j < cols; ++j) s[j] = kNegInf<T>;
   }
 
+  // The same for one key j of a transposed tile: column s[r] holds query i0 + r.
+  void finish_logit_column(int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j, T key_term, T* s) const {
+    // Causal: key j is visible from query j - (Nk - Nq) on, i.e. to a suffix of the rows.
+    const int64_t first = causal ? std::clamp<int64_t>(j - (Nk - Nq) - i0, 0, rows) : 0;
+    for (int64_t r = 0; r < first; ++r) s[r] = kNegInf<T>;
+    if (key_term != T(0)) {
+#pragma omp simd
+      for (int64_t r = first; r < rows; ++r) s[r] += key_term;
+    }
+    if (relative) {
+      const int64_t width = 2 * int64_t{max_distance} + 1;
+      const T* bias = bias_by_distance.data() + h * width + max_distance;
+      const int64_t kp = key_positions[b * Nk + j];
+      const int64_t* qp = query_positions + b * Nq + i0;
+      for (int64_t r = first; r < rows; ++r) s[r] += bias[clamp_relative_position(kp - qp[r], max_distance)];
+    }
+  }
+
   // Dropout multipliers of row i for keys j0..j0+cols: keep_scale or 0. The Philox draw for
   // element index x is word (x & 3) of the block at counter x >> 2 (Philox::uniform), so one
   // block serves four neighbouring keys.
@@ -226,6 +256,9 @@ void for_each_task(int64_t tasks, int slots, Fn&& fn) {
 
 // ---------------------------------------------------------------- forward
 
+// Forward tasks are (b, h, query tile). Logit tiles are kept transposed, keys x queries:
+// then S^T = K Q^T needs only the query tile transposed (once per task, not once per key
+// tile), and the per-query max and sum run down columns, vectorised across queries.
 template <class T>
 void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionArgs& args, const Tensor& out,
                   const Tensor& lse) {
@@ -233,8 +266,10 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
   const int64_t D = p.D, q_tiles = (p.Nq + kQueryTile - 1) / kQueryTile;
   const int64_t tasks = p.B * p.H * q_tiles;
   const int slots = team_size(tasks, 4.0 * p.B * p.H * p.Nq * p.Nk * D);
-  const size_t slot_bytes = Carver::bytes<T>(kQueryTile * kKeyTile) + Carver::bytes<T>(kQueryTile * D) +
-                            2 * Carver::bytes<T>(kQueryTile) + 2 * Carver::bytes<T>(kKeyTile);
+  const int64_t ld_q = padded_ld<T>(kQueryTile);
+  const size_t slot_bytes = Carver::bytes<T>(kKeyTile * ld_q) + Carver::bytes<T>(D * ld_q) +
+                            Carver::bytes<T>(kQueryTile * D) +
+                            6 * Carver::bytes<T>(kQueryTile) + 2 * Carver::bytes<T>(kKeyTile);
   Workspace ws(slots, slot_bytes);
   T* out_data = out.data<T>();
   T* lse_data = lse.data<T>();
@@ -243,13 +278,19 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     const int64_t qt = task % q_tiles, bh = task / q_tiles, h = bh % p.H, b = bh / p.H;
     const int64_t i0 = qt * kQueryTile, rows = std::min(kQueryTile, p.Nq - i0);
     Carver c(ws.slot(slot));
-    T* s = c.take<T>(kQueryTile * kKeyTile);  // logits, then probabilities
-    T* acc = c.take<T>(kQueryTile * D);       // unnormalised output rows
+    T* s = c.take<T>(kKeyTile * ld_q);       // logits, then probabilities, [key][query]
+    T* q_t = c.take<T>(D * ld_q);            // Q tile transposed
+    T* acc = c.take<T>(kQueryTile * D);      // unnormalised output rows
     T* row_max = c.take<T>(kQueryTile);
     T* row_sum = c.take<T>(kQueryTile);
+    T* tile_max = c.take<T>(kQueryTile);
+    T* shift = c.take<T>(kQueryTile);
+    T* tile_sum = c.take<T>(kQueryTile);
+    T* rescale = c.take<T>(kQueryTile);
     T* key_add = c.take<T>(kKeyTile);
     T* factor = c.take<T>(kKeyTile);
     const HeadRows<T> Q = head_rows<T>(q, b, h), K = head_rows<T>(k, b, h), V = head_rows<T>(v, b, h);
+    pack_transposed(Q, i0, rows, D, q_t, ld_q);
     std::fill(row_max, row_max + rows, kNegInf<T>);
     std::fill(row_sum, row_sum + rows, T(0));
     std::fill(acc, acc + rows * D, T(0));
@@ -258,43 +299,50 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     for (int64_t j0 = 0; j0 < j_end; j0 += kKeyTile) {
       if (p.key_tile_skipped(b, j0)) continue;
       const int64_t cols = std::min(kKeyTile, j_end - j0);
-      gemm<T>(false, true, rows, cols, D, p.scale, Q.row(i0), Q.ld, K.row(j0), K.ld, T(0), s, kKeyTile);
+      tile_gemm(cols, rows, D, p.scale, K.row(j0), K.ld, 1, q_t, ld_q, s, ld_q, false);
       const bool has_key_terms = p.key_terms(b, j0, cols, key_add);
+      std::fill(tile_max, tile_max + rows, kNegInf<T>);
+      for (int64_t j = 0; j < cols; ++j) {
+        T* sj = s + j * ld_q;
+        p.finish_logit_column(b, h, i0, rows, j0 + j, has_key_terms ? key_add[j] : T(0), sj);
+#pragma omp simd
+        for (int64_t r = 0; r < rows; ++r) tile_max[r] = sj[r] > tile_max[r] ? sj[r] : tile_max[r];
+      }
       for (int64_t r = 0; r < rows; ++r) {
-        T* sr = s + r * kKeyTile;
-        const int64_t i = i0 + r;
-        p.finish_logit_row(b, h, i, j0, cols, has_key_terms ? key_add : nullptr, sr);
-        T tile_max = kNegInf<T>;
-#pragma omp simd reduction(max : tile_max)
-        for (int64_t j = 0; j < cols; ++j) tile_max = std::max(tile_max, sr[j]);
-        const T new_max = std::max(row_max[r], tile_max);
-        if (new_max == kNegInf<T>) {  // nothing visible to this row yet
-          std::fill(sr, sr + cols, T(0));
-          continue;
-        }
-        T sum = 0;
-#pragma omp simd reduction(+ : sum)
-        for (int64_t j = 0; j < cols; ++j) {
-          const T e = softmax_exp(sr[j] - new_max);  // -inf logits give exactly 0
-          sr[j] = e;
-          sum += e;
-        }
-        const T rescale = online_softmax_rescale(row_max[r], new_max);
-        row_sum[r] = row_sum[r] * rescale + sum;
+        const T new_max = std::max(row_max[r], tile_max[r]);
+        // A query that has seen no visible key keeps max -inf; shifting by 0 then gives
+        // exp(-inf) = 0 for its entries instead of exp(-inf + inf) = NaN.
+        shift[r] = new_max == kNegInf<T> ? T(0) : new_max;
+        rescale[r] = online_softmax_rescale(row_max[r], new_max);
         row_max[r] = new_max;
-        if (rescale != T(1)) {
-          T* ar = acc + r * D;
+        tile_sum[r] = 0;
+      }
+      for (int64_t j = 0; j < cols; ++j) {
+        T* sj = s + j * ld_q;
 #pragma omp simd
-          for (int64_t d = 0; d < D; ++d) ar[d] *= rescale;
-        }
-        // Dropout acts on the normalised probabilities, so the row sum above excludes it.
-        if (p.dropout) {
-          p.dropout_row(b, h, i, j0, cols, factor);
-#pragma omp simd
-          for (int64_t j = 0; j < cols; ++j) sr[j] *= factor[j];
+        for (int64_t r = 0; r < rows; ++r) {
+          const T e = softmax_exp(sj[r] - shift[r]);  // -inf logits give exactly 0
+          sj[r] = e;
+          tile_sum[r] += e;
         }
       }
-      gemm<T>(false, false, rows, D, cols, T(1), s, kKeyTile, V.row(j0), V.ld, T(1), acc, D);
+      for (int64_t r = 0; r < rows; ++r) {
+        row_sum[r] = row_sum[r] * rescale[r] + tile_sum[r];
+        if (rescale[r] != T(1)) {
+          T* ar = acc + r * D;
+#pragma omp simd
+          for (int64_t d = 0; d < D; ++d) ar[d] *= rescale[r];
+        }
+      }
+      // Dropout acts on the normalised probabilities, so the sums above exclude it.
+      if (p.dropout) {
+        for (int64_t r = 0; r < rows; ++r) {
+          p.dropout_row(b, h, i0 + r, j0, cols, factor);
+          for (int64_t j = 0; j < cols; ++j) s[j * ld_q + r] *= factor[j];
+        }
+      }
+      // acc += P V with P(r, j) = s[j * ld_q + r].
+      tile_gemm(rows, D, cols, T(1), s, 1, ld_q, V.row(j0), V.ld, acc, D, true);
     }
 
     for (int64_t r = 0; r < rows; ++r) {
@@ -321,9 +369,11 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
   const int num_buckets = args.num_buckets;
   const int64_t tasks = B * H;
   const int slots = team_size(tasks, 10.0 * B * H * Nq * Nk * D);
-  const int64_t tile = kQueryTile * kKeyTile;
-  const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) + Carver::bytes<T>(Nq) +
-                            2 * Carver::bytes<T>(kKeyTile) + Carver::bytes<T>(kQueryTile);
+  const int64_t ld_s = padded_ld<T>(kKeyTile), ld_d = padded_ld<T>(D);
+  const int64_t tile = kQueryTile * ld_s;
+  const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) + 2 * Carver::bytes<T>(D * ld_s) +
+                            Carver::bytes<T>(kKeyTile * ld_d) + 2 * Carver::bytes<T>(kQueryTile * ld_d) +
+                            Carver::bytes<T>(Nq) + 2 * Carver::bytes<T>(kKeyTile) + Carver::bytes<T>(kQueryTile);
   Workspace ws(slots, slot_bytes);
   // Per-(b, h) partial gradients of the shared parameters, summed in a fixed order below so
   // that the result does not depend on which thread ran which (b, h).
@@ -339,6 +389,11 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
     T* dprob = c.take<T>(tile);  // dP, then dS
     T* factor = p.dropout ? c.take<T>(tile) : nullptr;      // dropout multipliers
     T* dropped = p.dropout ? c.take<T>(tile) : nullptr;     // P * multipliers
+    T* k_t = c.take<T>(D * ld_s);                           // K tile transposed
+    T* v_t = c.take<T>(D * ld_s);                           // V tile transposed
+    T* k_tile = c.take<T>(kKeyTile * ld_d);                 // K tile
+    T* q_tile = c.take<T>(kQueryTile * ld_d);               // Q tile
+    T* do_tile = c.take<T>(kQueryTile * ld_d);              // dO tile
     T* delta = c.take<T>(Nq);                               // rowsum(dO * O)
     T* key_add = c.take<T>(kKeyTile);
     T* colsum = c.take<T>(kKeyTile);
@@ -367,13 +422,18 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
       const int64_t cols = std::min(kKeyTile, Nk - j0);
       const bool has_key_terms = p.key_terms(b, j0, cols, key_add);
       if (need_dkb) std::fill(colsum, colsum + cols, T(0));
+      pack_transposed(K, j0, cols, D, k_t, ld_s);
+      if (need_ds) pack_transposed(V, j0, cols, D, v_t, ld_s);
+      if (need_dq) pack_rows(K, j0, cols, D, k_tile, ld_d);
       for (int64_t i0 = 0; i0 < Nq; i0 += kQueryTile) {
         const int64_t rows = std::min(kQueryTile, Nq - i0);
         if (p.key_end(i0, rows) <= j0) continue;  // causal: this query tile sees none of these keys
         std::copy(lse_bh + i0, lse_bh + i0 + rows, row_lse);
-        gemm<T>(false, true, rows, cols, D, p.scale, Q.row(i0), Q.ld, K.row(j0), K.ld, T(0), prob, kKeyTile);
+        pack_rows(Q, i0, rows, D, q_tile, ld_d);
+        pack_rows(dO, i0, rows, D, do_tile, ld_d);
+        tile_gemm(rows, cols, D, p.scale, q_tile, ld_d, 1, k_t, ld_s, prob, ld_s, false);
         for (int64_t r = 0; r < rows; ++r) {
-          T* pr = prob + r * kKeyTile;
+          T* pr = prob + r * ld_s;
           p.finish_logit_row(b, h, i0 + r, j0, cols, has_key_terms ? key_add : nullptr, pr);
           const T row = row_lse[r];
           if (row == kNegInf<T>) {  // a row without any visible key: all probabilities 0
@@ -383,23 +443,23 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
             for (int64_t j = 0; j < cols; ++j) pr[j] = softmax_exp(pr[j] - row);
           }
           if (p.dropout) {
-            p.dropout_row(b, h, i0 + r, j0, cols, factor + r * kKeyTile);
+            p.dropout_row(b, h, i0 + r, j0, cols, factor + r * ld_s);
 #pragma omp simd
-            for (int64_t j = 0; j < cols; ++j) dropped[r * kKeyTile + j] = pr[j] * factor[r * kKeyTile + j];
+            for (int64_t j = 0; j < cols; ++j) dropped[r * ld_s + j] = pr[j] * factor[r * ld_s + j];
           }
         }
         // dV += (P * multipliers)^T dO
         const T* pv = p.dropout ? dropped : prob;
-        if (need_dv) gemm<T>(true, false, cols, D, rows, T(1), pv, kKeyTile, dO.row(i0), dO.ld, T(1), dV + j0 * ld_out, ld_out);
+        if (need_dv) tile_gemm(cols, D, rows, T(1), pv, 1, ld_s, do_tile, ld_d, dV + j0 * ld_out, ld_out, true);
         if (!need_ds) continue;
         // dP = (dO V^T) * multipliers;  dS = P * (dP - delta)
-        gemm<T>(false, true, rows, cols, D, T(1), dO.row(i0), dO.ld, V.row(j0), V.ld, T(0), dprob, kKeyTile);
+        tile_gemm(rows, cols, D, T(1), do_tile, ld_d, 1, v_t, ld_s, dprob, ld_s, false);
         for (int64_t r = 0; r < rows; ++r) {
-          T* dr = dprob + r * kKeyTile;
-          const T* pr = prob + r * kKeyTile;
+          T* dr = dprob + r * ld_s;
+          const T* pr = prob + r * ld_s;
           const T dl = delta[i0 + r];
           if (p.dropout) {
-            const T* fr = factor + r * kKeyTile;
+            const T* fr = factor + r * ld_s;
 #pragma omp simd
             for (int64_t j = 0; j < cols; ++j) dr[j] = pr[j] * (dr[j] * fr[j] - dl);
           } else {
@@ -420,8 +480,8 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
           }
         }
         // dQ += scale dS K;  dK += scale dS^T Q
-        if (need_dq) gemm<T>(false, false, rows, D, cols, p.scale, dprob, kKeyTile, K.row(j0), K.ld, T(1), dQ + i0 * ld_out, ld_out);
-        if (need_dk) gemm<T>(true, false, cols, D, rows, p.scale, dprob, kKeyTile, Q.row(i0), Q.ld, T(1), dK + j0 * ld_out, ld_out);
+        if (need_dq) tile_gemm(rows, D, cols, p.scale, dprob, ld_s, 1, k_tile, ld_d, dQ + i0 * ld_out, ld_out, true);
+        if (need_dk) tile_gemm(cols, D, rows, p.scale, dprob, 1, ld_s, q_tile, ld_d, dK + j0 * ld_out, ld_out, true);
       }
       if (need_dkb)
         for (int64_t j = 0; j < cols; ++j) kb_part[j0 + j] += colsum[j];

@@ -1,0 +1,147 @@
+// vcc-bench-kernels: GEMM and fused-attention throughput on this machine, printed as the
+// Markdown tables of docs/benchmarks.md. The library's sgemm and OpenBLAS's own cblas_sgemm
+// run in the same process, interleaved, so their ratio is not skewed by machine load drift.
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "autograd/ops_attention.h"
+#include "core/allocator.h"
+#include "core/parallel.h"
+#include "core/rng.h"
+#include "kernels/matmul.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Timing {
+  double best = 0, median = 0;  // seconds
+};
+
+// Runs fn `repeats` times after one warm-up call and returns the best and median time.
+Timing time_it(int repeats, const std::function<void()>& fn) {
+  fn();
+  std::vector<double> t;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = Clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  std::sort(t.begin(), t.end());
+  return {t.front(), t[t.size() / 2]};
+}
+
+// Uniform [-1, 1) values: benchmark inputs only need to be finite and non-degenerate.
+vcc::Tensor random_tensor(const vcc::Shape& shape, uint64_t seed) {
+  vcc::Tensor t = vcc::Tensor::empty(shape, vcc::DType::F32);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = 2.0f * vcc::Philox::uniform(seed, 0, i) - 1.0f;
+  return t;
+}
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vcc-bench-kernels: sgemm (library vs OpenBLAS) and fused attention throughput"};
+  int threads = vcc::num_threads();
+  int repeats = 5;
+  int64_t gemm_size = 1024;
+  std::vector<int64_t> lengths{512, 4096, 16384};
+  int64_t heads = 12, head_dim = 64;
+  int long_repeats = 2;
+  app.add_option("--threads", threads, "Threads for the library and OpenBLAS")->capture_default_str();
+  app.add_option("--repeats", repeats, "Timed runs per case (after one warm-up); best and median are reported")
+      ->capture_default_str();
+  app.add_option("--long-repeats", long_repeats, "Timed runs for sequences of 8192 tokens or more")
+      ->capture_default_str();
+  app.add_option("--gemm-size", gemm_size, "m = n = k of the sgemm comparison")->capture_default_str();
+  app.add_option("--lengths", lengths, "Sequence lengths n (queries = keys) of the attention cases")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--heads", heads, "Attention heads H")->capture_default_str();
+  app.add_option("--head-dim", head_dim, "Head size D")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  vcc::set_num_threads(threads);
+
+  std::printf("machine: %s, %d threads\n\n", cpu_model().c_str(), threads);
+
+  // ---- sgemm: C = A B, row-major, square ----
+  {
+    const int64_t n = gemm_size;
+    vcc::Tensor a = random_tensor({n, n}, 1), b = random_tensor({n, n}, 2), c = vcc::Tensor::zeros({n, n});
+    const double flops = 2.0 * n * n * n;
+    std::vector<double> lib, blas;
+    // Interleaved rounds: both see the same machine load.
+    for (int round = 0; round < repeats; ++round) {
+      lib.push_back(time_it(1, [&] { vcc::kernels::gemm_into(a, b, c, false, false, 1.0, 0.0); }).best);
+      blas.push_back(time_it(1, [&] {
+                       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data<float>(), n,
+                                   b.data<float>(), n, 0.0f, c.data<float>(), n);
+                     }).best);
+    }
+    std::sort(lib.begin(), lib.end());
+    std::sort(blas.begin(), blas.end());
+    auto gf = [&](double s) { return flops / s * 1e-9; };
+    std::printf("| sgemm %lld^3 | best GFLOP/s | median GFLOP/s |\n|---|---:|---:|\n", static_cast<long long>(n));
+    std::printf("| vcc::kernels::matmul (gemm_into) | %.1f | %.1f |\n", gf(lib.front()), gf(lib[lib.size() / 2]));
+    std::printf("| OpenBLAS cblas_sgemm | %.1f | %.1f |\n", gf(blas.front()), gf(blas[blas.size() / 2]));
+    std::printf("| ratio library / OpenBLAS | %.3f | %.3f |\n\n", blas.front() / lib.front(),
+                blas[blas.size() / 2] / lib[lib.size() / 2]);
+  }
+
+  // ---- fused attention, float32, B = 1 ----
+  std::printf("| n | pass | best s | median s | GFLOP/s (best) | peak tracked MiB | peak RSS MiB |\n");
+  std::printf("|---:|---|---:|---:|---:|---:|---:|\n");
+  for (int64_t n : lengths) {
+    const int reps = n >= 8192 ? long_repeats : repeats;
+    vcc::Var q(random_tensor({1, n, heads, head_dim}, 3), true), k(random_tensor({1, n, heads, head_dim}, 4), true),
+        v(random_tensor({1, n, heads, head_dim}, 5), true);
+    vcc::Tensor grad = random_tensor({1, n, heads, head_dim}, 6);
+    vcc::AttentionOptions options;
+    options.scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+    // FLOPs of the four n x n x D products of the forward (QK^T and PV, 2 FLOPs per
+    // multiply-add); the backward recomputes QK^T and does four more: 2.5x the forward.
+    const double fwd_flops = 4.0 * n * n * head_dim * heads;
+    auto report = [&](const char* pass, const Timing& t, double flops, int64_t peak) {
+      std::printf("| %lld | %s | %.4f | %.4f | %.1f | %.1f | %.0f |\n", static_cast<long long>(n), pass, t.best,
+                  t.median, flops / t.best * 1e-9, mib(peak), mib(vcc::process_peak_rss_bytes()));
+      std::fflush(stdout);
+    };
+    const int64_t base = vcc::cpu_memory_stats().live_bytes;
+    vcc::reset_cpu_peak_memory();
+    Timing fwd = time_it(reps, [&] {
+      vcc::NoGradGuard no_grad;
+      vcc::attention(q, k, v, options);
+    });
+    report("forward", fwd, fwd_flops, vcc::cpu_memory_stats().peak_bytes - base);
+    vcc::reset_cpu_peak_memory();
+    Timing both = time_it(reps, [&] {
+      q.zero_grad(), k.zero_grad(), v.zero_grad();
+      vcc::attention(q, k, v, options).backward(grad);
+    });
+    report("forward+backward", both, 3.5 * fwd_flops, vcc::cpu_memory_stats().peak_bytes - base);
+  }
+  std::printf("\npeak tracked = growth of the library allocator's high-water mark over the inputs "
+              "(outputs, saved tensors, gradients, workspaces); peak RSS is the whole process so far.\n");
+  return 0;
+}
