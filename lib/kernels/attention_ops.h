@@ -69,6 +69,13 @@ VCC_HOST_DEVICE bool dropout_keep(uint64_t seed, uint64_t offset, uint64_t index
   return Philox::uniform(seed, offset, index) >= p;
 }
 
+// The same rule on the raw Philox word behind Philox::uniform (word (x & 3) of the block at
+// counter x >> 2): u = (word >> 8) / 2^24 >= p exactly when (word >> 8) >= ceil(p * 2^24),
+// since p * 2^24 is exact in float. Lets a kernel draw a block once for four elements and
+// compare integers.
+VCC_HOST_DEVICE uint32_t dropout_word_threshold(float p) { return static_cast<uint32_t>(ceilf(p * 16777216.0f)); }
+VCC_HOST_DEVICE bool dropout_keep_word(uint32_t word, uint32_t threshold) { return (word >> 8) >= threshold; }
+
 // ---- online softmax ----
 
 namespace detail {

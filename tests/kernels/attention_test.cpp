@@ -104,6 +104,9 @@ struct Case {
   bool strided = false;           // q, k, v are views of one [B, N, 3, H, D] tensor
 };
 
+// gtest prints parameters of failing cases; the name says which one.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 // Sorted positions with gaps of 1..40 starting at `start`.
 Tensor gapped_positions(int64_t B, int64_t n, int64_t start, uint64_t seed) {
   std::vector<int64_t> p(B * n);
@@ -354,6 +357,21 @@ TEST(AttentionExp, WithinTwoUlpOfCorrectlyRoundedExp) {
   // Subnormal results are right to within their (coarse) spacing.
   EXPECT_NEAR(ka::exp_fast(-100.0f), std::exp(-100.0), 2e-45);
   EXPECT_TRUE(std::isnan(ka::exp_fast(NAN)));
+}
+
+TEST(AttentionDropoutRule, WordThresholdAgreesWithPhiloxUniform) {
+  for (float p : {0.1f, 0.25f, 0.3f, 0.5f, 0.9f}) {
+    const uint32_t threshold = ka::dropout_word_threshold(p);
+    for (uint64_t x = 0; x < 4000; ++x) {
+      uint32_t block[4];
+      Philox::draw(7, x >> 2, 3, block);
+      ASSERT_EQ(ka::dropout_keep_word(block[x & 3], threshold), ka::dropout_keep(7, 3, x, p)) << p << " " << x;
+    }
+    // At the boundary itself: a uniform exactly equal to p is kept.
+    const uint32_t at_p = threshold << 8;
+    EXPECT_TRUE(ka::dropout_keep_word(at_p, threshold));
+    EXPECT_FALSE(ka::dropout_keep_word(at_p - 256, threshold));
+  }
 }
 
 // ---------------------------------------------------------------- gradients

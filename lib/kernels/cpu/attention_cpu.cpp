@@ -81,7 +81,7 @@ struct Problem {
   std::vector<int> bucket_by_distance;  // [2 * max_distance + 1], distance + max_distance -> bucket
   std::vector<T> bias_by_distance;      // [H, 2 * max_distance + 1], table[bucket, h] per distance
   bool dropout = false;
-  float drop_p = 0;
+  uint32_t drop_threshold = 0;
   T keep_scale = 1;
   uint64_t seed = 0, offset = 0;
   std::vector<uint8_t> key_tile_visible;  // [B, key_tiles]: any unmasked key in the tile
@@ -115,7 +115,7 @@ struct Problem {
     }
     if (a.dropout > 0) {
       dropout = true;
-      drop_p = static_cast<float>(a.dropout);
+      drop_threshold = dropout_word_threshold(static_cast<float>(a.dropout));
       keep_scale = static_cast<T>(1.0 / (1.0 - a.dropout));
       seed = a.seed;
       offset = a.offset;
@@ -182,22 +182,16 @@ struct Problem {
     }
   }
 
-  // Dropout multipliers of row i for keys j0..j0+cols: keep_scale or 0. The Philox draw for
-  // element index x is word (x & 3) of the block at counter x >> 2 (Philox::uniform), so one
-  // block serves four neighbouring keys.
-  void dropout_row(int64_t b, int64_t h, int64_t i, int64_t j0, int64_t cols, T* factor) const {
+  // Dropout multipliers of row i for keys j0..j0+cols: keep_scale or 0. Each Philox block
+  // is drawn once for its four elements (into `words`, cols + 8 entries), then the keep test
+  // runs vectorised on the integers.
+  void dropout_row(int64_t b, int64_t h, int64_t i, int64_t j0, int64_t cols, T* factor, uint32_t* words) const {
     const uint64_t first = dropout_index(b, h, i, j0, H, Nq, Nk);
-    uint32_t block[4];
-    uint64_t block_counter = ~uint64_t{0};
-    for (int64_t j = 0; j < cols; ++j) {
-      const uint64_t x = first + j;
-      if ((x >> 2) != block_counter) {
-        block_counter = x >> 2;
-        Philox::draw(seed, block_counter, offset, block);
-      }
-      const float u = static_cast<float>(block[x & 3] >> 8) * (1.0f / 16777216.0f);
-      factor[j] = u >= drop_p ? keep_scale : T(0);
-    }
+    const uint64_t block0 = first >> 2, blocks = ((first + cols + 3) >> 2) - block0;
+    for (uint64_t c = 0; c < blocks; ++c) Philox::draw(seed, block0 + c, offset, words + 4 * c);
+    const uint32_t* w = words + (first & 3);
+#pragma omp simd
+    for (int64_t j = 0; j < cols; ++j) factor[j] = dropout_keep_word(w[j], drop_threshold) ? keep_scale : T(0);
   }
 };
 
@@ -266,10 +260,11 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
   const int64_t D = p.D, q_tiles = (p.Nq + kQueryTile - 1) / kQueryTile;
   const int64_t tasks = p.B * p.H * q_tiles;
   const int slots = team_size(tasks, 4.0 * p.B * p.H * p.Nq * p.Nk * D);
-  const int64_t ld_q = padded_ld<T>(kQueryTile);
+  const int64_t ld_q = padded_ld<T>(kQueryTile), ld_s = padded_ld<T>(kKeyTile);
   const size_t slot_bytes = Carver::bytes<T>(kKeyTile * ld_q) + Carver::bytes<T>(D * ld_q) +
-                            Carver::bytes<T>(kQueryTile * D) +
-                            6 * Carver::bytes<T>(kQueryTile) + 2 * Carver::bytes<T>(kKeyTile);
+                            Carver::bytes<T>(kQueryTile * D) + 6 * Carver::bytes<T>(kQueryTile) +
+                            Carver::bytes<T>(kKeyTile) +
+                            (p.dropout ? Carver::bytes<T>(kQueryTile * ld_s) + Carver::bytes<uint32_t>(kKeyTile + 8) : 0);
   Workspace ws(slots, slot_bytes);
   T* out_data = out.data<T>();
   T* lse_data = lse.data<T>();
@@ -288,7 +283,8 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     T* tile_sum = c.take<T>(kQueryTile);
     T* rescale = c.take<T>(kQueryTile);
     T* key_add = c.take<T>(kKeyTile);
-    T* factor = c.take<T>(kKeyTile);
+    T* factor = p.dropout ? c.take<T>(kQueryTile * ld_s) : nullptr;  // dropout multipliers [query][key]
+    uint32_t* words = p.dropout ? c.take<uint32_t>(kKeyTile + 8) : nullptr;
     const HeadRows<T> Q = head_rows<T>(q, b, h), K = head_rows<T>(k, b, h), V = head_rows<T>(v, b, h);
     pack_transposed(Q, i0, rows, D, q_t, ld_q);
     std::fill(row_max, row_max + rows, kNegInf<T>);
@@ -336,10 +332,9 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
       }
       // Dropout acts on the normalised probabilities, so the sums above exclude it.
       if (p.dropout) {
-        for (int64_t r = 0; r < rows; ++r) {
-          p.dropout_row(b, h, i0 + r, j0, cols, factor);
-          for (int64_t j = 0; j < cols; ++j) s[j * ld_q + r] *= factor[j];
-        }
+        for (int64_t r = 0; r < rows; ++r) p.dropout_row(b, h, i0 + r, j0, cols, factor + r * ld_s, words);
+        for (int64_t j = 0; j < cols; ++j)
+          for (int64_t r = 0; r < rows; ++r) s[j * ld_q + r] *= factor[r * ld_s + j];
       }
       // acc += P V with P(r, j) = s[j * ld_q + r].
       tile_gemm(rows, D, cols, T(1), s, 1, ld_q, V.row(j0), V.ld, acc, D, true);
@@ -371,7 +366,8 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
   const int slots = team_size(tasks, 10.0 * B * H * Nq * Nk * D);
   const int64_t ld_s = padded_ld<T>(kKeyTile), ld_d = padded_ld<T>(D);
   const int64_t tile = kQueryTile * ld_s;
-  const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) + 2 * Carver::bytes<T>(D * ld_s) +
+  const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) +
+                            (p.dropout ? Carver::bytes<uint32_t>(kKeyTile + 8) : 0) + 2 * Carver::bytes<T>(D * ld_s) +
                             Carver::bytes<T>(kKeyTile * ld_d) + 2 * Carver::bytes<T>(kQueryTile * ld_d) +
                             Carver::bytes<T>(Nq) + 2 * Carver::bytes<T>(kKeyTile) + Carver::bytes<T>(kQueryTile);
   Workspace ws(slots, slot_bytes);
@@ -389,6 +385,7 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
     T* dprob = c.take<T>(tile);  // dP, then dS
     T* factor = p.dropout ? c.take<T>(tile) : nullptr;      // dropout multipliers
     T* dropped = p.dropout ? c.take<T>(tile) : nullptr;     // P * multipliers
+    uint32_t* words = p.dropout ? c.take<uint32_t>(kKeyTile + 8) : nullptr;  // Philox output
     T* k_t = c.take<T>(D * ld_s);                           // K tile transposed
     T* v_t = c.take<T>(D * ld_s);                           // V tile transposed
     T* k_tile = c.take<T>(kKeyTile * ld_d);                 // K tile
@@ -443,7 +440,7 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
             for (int64_t j = 0; j < cols; ++j) pr[j] = softmax_exp(pr[j] - row);
           }
           if (p.dropout) {
-            p.dropout_row(b, h, i0 + r, j0, cols, factor + r * ld_s);
+            p.dropout_row(b, h, i0 + r, j0, cols, factor + r * ld_s, words);
 #pragma omp simd
             for (int64_t j = 0; j < cols; ++j) dropped[r * ld_s + j] = pr[j] * factor[r * ld_s + j];
           }
