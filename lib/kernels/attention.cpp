@@ -12,11 +12,9 @@ struct Dims {
   int64_t batch, queries, keys, heads, head_dim;
 };
 
-// q, k, v as the launchers read them: unit stride in D and a row stride BLAS accepts.
-Tensor usable_view(const Tensor& t) {
-  const bool rows_ok = t.size(1) <= 1 || t.stride(1) >= t.size(3);
-  return t.stride(3) == 1 && rows_ok ? t : t.contiguous();
-}
+// q, k, v (and the output gradient) as the launchers read them: any strides but a unit one
+// in D, which a linear projection's [B, N, H * D] output viewed as [B, N, H, D] has.
+Tensor usable_view(const Tensor& t) { return t.stride(3) == 1 || t.size(3) == 1 ? t : t.contiguous(); }
 
 Dims check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
   VCC_CHECK(q.defined() && k.defined() && v.defined(), "attention: q, k and v must be defined");

@@ -15,6 +15,7 @@
 #include "core/parallel.h"
 #include "kernels/attention.h"
 #include "kernels/attention_ops.h"
+#include "kernels/elementwise.h"
 #include "test_util.h"
 
 using namespace vcc;
@@ -281,6 +282,26 @@ TEST_P(AttentionForward, MatchesMaterialisedSoftmaxInFloat64AndFloat32) {
 
 INSTANTIATE_TEST_SUITE_P(AllFeatures, AttentionForward, ::testing::ValuesIn(forward_cases()),
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+TEST(AttentionForward, KeysAndValuesSharedAcrossHeadsAreReadThroughStrideZeroViews) {
+  // Multi-query layout: one K/V head expanded to H (stride 0 over heads), used in place.
+  Tensor q = randn({2, 70, 3, 16}, 1), k1 = randn({2, 300, 1, 16}, 2), v1 = randn({2, 300, 1, 16}, 3);
+  Tensor k = k1.expand({2, 300, 3, 16}), v = v1.expand({2, 300, 3, 16});
+  ASSERT_EQ(k.stride(2), 0);
+  AttentionArgs a;
+  a.scale = 0.25;
+  const Tensor expected = reference_attention(q, k.contiguous(), v.contiguous(), a);
+  EXPECT_TRUE(vcc::testing::all_close(kernels::attention_forward(q, k, v, a).out, expected, 1e-12, 1e-12));
+  // Gradients flow back through the expansion: they equal the summed per-head gradients.
+  Var kv(k1, true), vv(v1, true), kc(k.contiguous(), true), vc(v.contiguous(), true);
+  AttentionOptions o;
+  o.scale = 0.25;
+  Tensor g = randn({2, 70, 3, 16}, 4);
+  attention(Var(q), expand(kv, k.shape()), expand(vv, v.shape()), o).backward(g);
+  attention(Var(q), kc, vc, o).backward(g);
+  EXPECT_TRUE(vcc::testing::all_close(kv.grad(), kernels::sum_to_shape(kc.grad(), k1.shape()), 1e-12, 1e-12));
+  EXPECT_TRUE(vcc::testing::all_close(vv.grad(), kernels::sum_to_shape(vc.grad(), v1.shape()), 1e-12, 1e-12));
+}
 
 TEST(AttentionForward, RowsWithoutVisibleKeysAreZero) {
   Case c{"empty", 2, 9, 5, 2, 8, 0.5};

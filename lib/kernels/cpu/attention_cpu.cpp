@@ -21,8 +21,9 @@ namespace {
 
 using namespace vcc::kernels::attention;
 
-// Tile sizes: a 64 x 256 logit tile (64 KiB in float32) plus the matching K and V rows
-// (2 x 64 KiB at D = 64) stay in a Zen 3 / Skylake core's 512 KiB-1 MiB L2 together.
+// Tile sizes: a 64 x 256 logit tile (64 KiB in float32) and the K and V rows it touches
+// (2 x 64 KiB at D = 64) stay in a 512 KiB (Zen 3) or larger L2 together, and 256 keys
+// amortise each query tile's online-softmax rescaling.
 constexpr int64_t kQueryTile = 64;
 constexpr int64_t kKeyTile = 256;
 
@@ -46,9 +47,7 @@ struct HeadRows {
 };
 template <class T>
 HeadRows<T> head_rows(const Tensor& t, int64_t b, int64_t h) {
-  // A single-row tensor may carry any stride there; BLAS still wants ld >= D.
-  const int64_t ld = t.size(1) <= 1 ? t.size(3) : t.stride(1);
-  return {t.data<T>() + b * t.stride(0) + h * t.stride(2), ld};
+  return {t.data<T>() + b * t.stride(0) + h * t.stride(2), t.stride(1)};
 }
 
 // Rows [first, first + count) of a head, D values each, into dst with row stride ld.
