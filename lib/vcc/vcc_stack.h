@@ -1,0 +1,39 @@
+#pragma once
+// VccStack: runs an encoder's layers L_s.. as VCC layers (spec §2.1, §3) through the
+// nn::LayerStack override hook, with every nn::EncoderLayer adapted to VccLayerInterface
+// (its own norm and q/k projections score the blocks; its residual branch updates the
+// compressed sequence). The caller hands over each batch's importance mask before the
+// forward pass:
+//
+//   std::shared_ptr<VccStack> v = install_vcc(model.layers(), config.vcc);
+//   v->set_importance_mask(batch.importance_mask);
+//   model.forward(inputs);
+#include <memory>
+
+#include "nn/layer_stack.h"
+#include "vcc/vcc_config.h"
+
+namespace vcc {
+
+class VccStack : public nn::LayerStackOverride {
+ public:
+  explicit VccStack(const VccConfig& config);
+
+  size_t first_layer() const override { return static_cast<size_t>(config_.standard_layers); }
+  // [B, n], nonzero = VIP candidate; used by every following forward pass until replaced.
+  void set_importance_mask(const Tensor& mask) { importance_ = mask; }
+  const VccConfig& config() const { return config_; }
+
+  // Exploration (explore_prob) follows the layers' training mode.
+  Var forward(const nn::LayerStack& stack, const Var& hidden, const nn::AttentionContext& ctx) override;
+
+ private:
+  VccConfig config_;
+  Tensor importance_;
+};
+
+// Installs a VccStack on `stack` (error naming the numbers when L_s does not leave a VCC
+// layer); returns it.
+std::shared_ptr<VccStack> install_vcc(nn::LayerStack& stack, const VccConfig& config);
+
+}  // namespace vcc
