@@ -152,6 +152,7 @@ struct Trainer::Impl {
   Clock::time_point win_start, loop_start;
   int64_t steps_this_process = 0;
   double last_loss = 0;
+  std::function<void(int64_t)> step_callback;
 
   Impl(const io::Config& c, dist::Communicator& cm, std::ostream& o)
       : config(c),
@@ -524,6 +525,7 @@ TrainResult Trainer::run() {
   while (t.step < t.total) {
     bool epoch_end = false;
     t.train_step(epoch_end);
+    if (t.step_callback) t.step_callback(t.step);
     const bool last = t.step == t.total;
     // Every rank takes the same decisions: the stop request comes from the step's all-reduce.
     const bool signalled = t.agreed_stop;
@@ -580,6 +582,8 @@ TrainResult Trainer::run() {
   }
   return r;
 }
+
+void Trainer::set_step_callback(std::function<void(int64_t)> callback) { impl_->step_callback = std::move(callback); }
 
 nn::Module& Trainer::model() { return *impl_->model; }
 optim::Optimizer& Trainer::optimizer() { return *impl_->opt.optimizer; }

@@ -15,6 +15,7 @@
 // trainer state: step, data position, RNG, best metric) written atomically with rotation,
 // and a clean stop on SIGINT/SIGTERM or a NaN/Inf loss. Rank 0 logs and saves.
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -51,6 +52,10 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   TrainResult run();
+
+  // Called after every optimizer step with the step reached (before validation and
+  // checkpoints), on every rank; for tools and tests.
+  void set_step_callback(std::function<void(int64_t step)> callback);
 
   // For tests and tools.
   nn::Module& model();
