@@ -38,6 +38,22 @@ Tensor take_rows(const Tensor& t, const std::vector<int64_t>& rows) {
 
 }  // namespace
 
+// The output projection as its own child module, registered after `shared`, so that a tied
+// weight keeps the canonical name shared.weight (a module lists its own parameters before
+// its children's).
+class T5LmHead : public nn::Module {
+ public:
+  T5LmHead(const ModelConfig& c, const Var& shared, DType dtype) {
+    if (c.tie_word_embeddings) {
+      weight = shared;
+      register_alias("weight", weight);
+    } else {
+      weight = register_parameter("weight", Tensor::zeros({c.vocab_size, c.hidden_size}, dtype));
+    }
+  }
+  Var weight;
+};
+
 Tensor shift_right(const Tensor& labels, int64_t decoder_start_token_id, int64_t pad_token_id) {
   VCC_CHECK(labels.dim() == 2, "labels must be [B, T], got ", labels.describe());
   const int64_t B = labels.size(0), T = labels.size(1);
@@ -152,12 +168,7 @@ T5Model::T5Model(const ModelConfig& c, DType dtype) : config_(c) {
   shared_ = register_module("shared", std::make_shared<nn::Embedding>(c.vocab_size, c.hidden_size, dtype));
   encoder_ = register_module("encoder", std::make_shared<T5Encoder>(c, shared_->weight(), dtype));
   decoder_ = register_module("decoder", std::make_shared<T5Decoder>(c, shared_->weight(), dtype));
-  if (c.tie_word_embeddings) {
-    lm_head_ = shared_->weight();
-    register_alias("lm_head.weight", lm_head_);
-  } else {
-    lm_head_ = register_parameter("lm_head.weight", Tensor::zeros({c.vocab_size, c.hidden_size}, dtype));
-  }
+  lm_head_ = register_module("lm_head", std::make_shared<T5LmHead>(c, shared_->weight(), dtype))->weight;
 }
 
 Var T5Model::encode(const Tensor& ids, const Tensor& mask) const { return encoder_->forward(ids, mask); }

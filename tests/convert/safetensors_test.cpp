@@ -144,7 +144,7 @@ TEST(Safetensors, ShardedFolders) {
 TEST(Safetensors, WriterLeavesNoPartialFile) {
   ScratchDir dir;
   // A folder where the file should go makes the final rename fail; no temporary remains.
-  std::filesystem::create_directories(dir / "taken.safetensors" / "x");
+  std::filesystem::create_directories(dir / "taken.safetensors/x");
   EXPECT_THROW(io::write_safetensors(dir / "taken.safetensors", {{"a", Tensor::ones({2})}}), Error);
   size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
