@@ -226,12 +226,18 @@ void Trainer::Impl::setup() {
   bo.seed = s.seed;
   bo.shuffle = s.shuffle;
   bo.drop_last = s.drop_last;
-  batcher = std::make_unique<data::Batcher>(*train_data, bo);
-  steps_per_epoch = batcher->batches_per_epoch();
-  VCC_USER_CHECK(steps_per_epoch > 0, s.train_file, ": ", train_data->size(),
+  VCC_USER_CHECK(!s.drop_last || train_data->size() >= s.batch_size, s.train_file, ": ", train_data->size(),
                  " examples make no complete global batch of ", s.batch_size,
                  " (lower train.batch_size or set data.drop_last=false)");
+  batcher = std::make_unique<data::Batcher>(*train_data, bo);
+  steps_per_epoch = batcher->batches_per_epoch();
+  VCC_USER_CHECK(steps_per_epoch > 0, s.train_file, ": no examples to train on");
   total = s.max_steps > 0 ? s.max_steps : s.epochs * steps_per_epoch;
+  const int64_t warmup = config.get<int64_t>("schedule.warmup_steps");
+  VCC_USER_CHECK(warmup <= total || config.get<std::string>("schedule.name") == "constant" ||
+                     config.get<std::string>("schedule.name") == "inverse_sqrt",
+                 "option 'schedule.warmup_steps' (", warmup, ") is more than the ", total,
+                 " steps of the run (train.max_steps, or train.epochs x ", steps_per_epoch, " batches): lower it");
   opt = optim::make_optimizer(config, model->named_parameters(), total);
   sync = std::make_unique<dist::GradientSync>(comm, params, static_cast<int64_t>(s.bucket_mb * 1024 * 1024));
   if (valid_data) {
@@ -419,9 +425,10 @@ void Trainer::Impl::train_step(bool& epoch_end) {
 
   if (!std::isfinite(mean_loss) || !std::isfinite(gnorm)) {
     opt.optimizer->zero_grad();
+    const double bad = std::isfinite(mean_loss) ? gnorm : mean_loss;
     std::ostringstream what;
     what << (std::isfinite(mean_loss) ? "gradient norm is " : "loss is ")
-         << (std::isfinite(mean_loss) ? gnorm : mean_loss) << " at step " << step + 1 << " (epoch "
+         << (std::isnan(bad) ? "nan" : bad > 0 ? "inf" : "-inf") << " at step " << step + 1 << " (epoch "
          << batch.position.epoch + 1 << ", batch " << batch.position.index + 1 << "/" << steps_per_epoch << ")";
     VCC_USER_CHECK(s.nan_policy == NanPolicy::Skip, what.str(), "; stopping without an update (",
                    last_checkpoint.empty() ? std::string("no checkpoint saved yet")

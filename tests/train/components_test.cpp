@@ -26,10 +26,14 @@ TEST(SpanDecoding, PicksTheBestPairWithinTheRangeAndLength) {
   EXPECT_EQ(c.start, 3);
   EXPECT_EQ(c.end, 4);
   EXPECT_DOUBLE_EQ(c.score, 7.0);
-  // End before start is never chosen; with spans of one token the best is (3, 3).
+  // With spans of one token the best is (4, 4): 0 + 4 beats 3 + 0.1.
   c = best_span(start, end, 1, 6, 1);
+  EXPECT_EQ(c.start, 4);
+  EXPECT_EQ(c.end, 4);
+  // End before start is never chosen: start 3 with end 2 would score 5.
+  c = best_span(start, end, 3, 6, 30);
   EXPECT_EQ(c.start, 3);
-  EXPECT_EQ(c.end, 3);
+  EXPECT_EQ(c.end, 4);
   // An empty range gives no span.
   EXPECT_EQ(best_span(start, end, 4, 4, 30).start, -1);
 }

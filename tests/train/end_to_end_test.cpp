@@ -110,7 +110,7 @@ TEST(EndToEnd, HotpotQaPredictionsInTheOfficialFormat) {
   s.vocab_size = vcc::data::DatasetReader(s.train).info().vocab_size;
   s.length = 128;
   const auto tr = run_program(cat({bin("vcc-train")}, set_args(cat(tiny_encoder_overrides(s, dir / "run"),
-                                                                   {"train.max_steps=1", "valid.predict=false"}))),
+                                                                   {"train.max_steps=1", "schedule.warmup_steps=0", "valid.predict=false"}))),
                               dir / "");
   ASSERT_EQ(tr.status, 0) << tr.err;
   const auto ev = run_program({bin("vcc-eval"), "run", "--model", dir / "run/last", "--data", s.valid, "--out",
@@ -148,7 +148,7 @@ TEST(EndToEnd, EvalRunErrorsNameTheInput) {
   Scratch dir;
   const SyntheticSplits s = synthetic_splits(dir / "syn", 16, 8);
   const auto tr = run_program(cat({bin("vcc-train")}, set_args(cat(tiny_encoder_overrides(s, dir / "run"),
-                                                                   {"train.max_steps=1", "data.valid="}))),
+                                                                   {"train.max_steps=1", "schedule.warmup_steps=0", "data.valid="}))),
                               dir / "");
   ASSERT_EQ(tr.status, 0) << tr.err;
   // No checkpoint there.
@@ -179,7 +179,7 @@ TEST(EndToEnd, SigtermSavesAndResumeAutoFinishes) {
   const SyntheticSplits s = synthetic_splits(dir / "syn", 64, 8);
   const std::vector<std::string> args =
       cat({bin("vcc-train")}, set_args(cat(tiny_encoder_overrides(s, dir / "run"),
-                                           {"train.max_steps=400", "data.valid=", "checkpoint.every_steps=1000"})));
+                                           {"train.max_steps=150", "data.valid=", "checkpoint.every_steps=1000"})));
   int pipe_fd[2];
   ASSERT_EQ(::pipe(pipe_fd), 0);
   const pid_t pid = ::fork();
@@ -216,10 +216,10 @@ TEST(EndToEnd, SigtermSavesAndResumeAutoFinishes) {
   EXPECT_NE(seen.find("stopped by SIGTERM"), std::string::npos) << seen;
   const auto saved = vcc::io::find_latest_checkpoint(dir / "run");
   ASSERT_TRUE(saved.has_value());
-  EXPECT_LT(saved->step, 400);
+  EXPECT_LT(saved->step, 150);
   // The same command with --resume auto picks it up and finishes.
   const auto resumed = run_program(cat(args, {"--resume", "auto"}), dir / "");
   EXPECT_EQ(resumed.status, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("resumed"), std::string::npos) << resumed.out;
-  EXPECT_NE(resumed.out.find("[done] 400 steps"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find("[done] 150 steps"), std::string::npos) << resumed.out;
 }
