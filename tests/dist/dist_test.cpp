@@ -102,7 +102,7 @@ TEST(MpiBackend, Collectives) {
   // This test binary, started twice by mpirun, runs only the MpiChild test.
   auto argv = mpirun_prefix(2);
   argv.insert(argv.end(), {"-x", "VCC_MPI_CHILD=1", "-x", "OMP_NUM_THREADS=1", fs::canonical("/proc/self/exe").string(),
-                           "--gtest_filter=MpiChild.*"});
+                           "--gtest_filter=MpiChild.*", "--gtest_color=no"});
   const Completed c = run_program(argv, dir / "");
   EXPECT_EQ(c.status, 0) << c.out << c.err;
   EXPECT_NE(c.out.find("[  PASSED  ] 1 test"), std::string::npos) << c.out << c.err;
