@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "dist/nccl/local_rank.h"
 #include "dist/nccl/nccl_communicator.h"
 #include "dist/nccl/unique_id_exchange.h"
 #include "gpu_test_util.h"
@@ -130,4 +132,22 @@ TEST(NcclCommunicator, ReportsTheNcclVersion) {
   const std::string v = dist::NcclCommunicator::nccl_version();
   EXPECT_EQ(std::count(v.begin(), v.end(), '.'), 2) << v;
   EXPECT_EQ(v.rfind(std::to_string(NCCL_MAJOR) + ".", 0), 0u) << v;
+}
+
+TEST(LocalRank, ReadsTheLaunchersVariableAndRejectsGarbage) {
+  // Runs only where no launcher variable is set already (not under mpirun or Slurm).
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "MV2_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"})
+    if (std::getenv(name)) GTEST_SKIP() << name << " is set by the launcher";
+  const char* saved = std::getenv("LOCAL_RANK");
+  const std::string restore = saved ? saved : "";
+  ::unsetenv("LOCAL_RANK");
+  EXPECT_FALSE(dist::local_rank_from_environment().has_value());
+  ::setenv("LOCAL_RANK", "3", 1);
+  EXPECT_EQ(dist::local_rank_from_environment(), 3);
+  ::setenv("LOCAL_RANK", "3x", 1);
+  EXPECT_THROW(dist::local_rank_from_environment(), Error);
+  if (saved)
+    ::setenv("LOCAL_RANK", restore.c_str(), 1);
+  else
+    ::unsetenv("LOCAL_RANK");
 }
