@@ -53,7 +53,7 @@ class Encoder(nn.Module):
         d = a.hidden
         self.word = nn.Embedding(a.vocab, d, padding_idx=1)
         self.pos = nn.Embedding(a.tokens + 2, d, padding_idx=1)
-        self.type = nn.Embedding(1, d)
+        self.token_type = nn.Embedding(1, d)
         self.ln = nn.LayerNorm(d, eps=1e-5)
         self.p = a.dropout
         self.layers = nn.ModuleList(Layer(d, a.heads, a.ff, 1e-5, a.dropout, a.attention)
@@ -66,7 +66,7 @@ class Encoder(nn.Module):
 
     def forward(self, ids, mask):
         pos = torch.cumsum(ids.ne(1).int(), dim=1) * ids.ne(1) + 1
-        h = self.word(ids) + self.type(torch.zeros_like(ids)) + self.pos(pos)
+        h = self.word(ids) + self.token_type(torch.zeros_like(ids)) + self.pos(pos)
         h = F.dropout(self.ln(h), self.p, self.training)
         bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
