@@ -111,10 +111,14 @@ int main(int argc, char** argv) {
         [&] { matmul_t.push_back(time_it(1, [&] { vcc::kernels::matmul(a, b); })); },
         [&] { into_t.push_back(time_it(1, [&] { vcc::kernels::gemm_into(a, b, c, false, false, 1.0, 0.0); })); },
         [&] {
+          // The reference is OpenBLAS with its own threading over the same thread count
+          // (the library keeps OpenBLAS single-threaded and splits products itself).
+          openblas_set_num_threads(threads);
           blas_t.push_back(time_it(1, [&] {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data<float>(), n,
                         b.data<float>(), n, 0.0f, c.data<float>(), n);
           }));
+          vcc::set_num_threads(threads);
         }};
     // Interleaved rounds, so all three see the same machine load, in an order rotated each
     // round, so none always follows the same one.
