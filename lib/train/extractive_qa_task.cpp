@@ -33,44 +33,57 @@ ExtractiveQaTask::ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, 
   VCC_USER_CHECK(model_->span_head() != nullptr, "extractive QA needs the span head: add span to model.heads");
 }
 
-models::EncoderOutputs ExtractiveQaTask::encode(const data::Batch& batch) const {
+ExtractiveQaTask::Outputs ExtractiveQaTask::run(const data::Batch& batch) const {
   models::EncoderInputs in;
   in.input_ids = batch.input_ids.to(options_.device);
   in.attention_mask = batch.attention_mask.to(options_.device);
   if (vcc_) vcc_->set_importance_mask(batch.importance_mask.to(options_.device));
-  return model_->forward(in);
+  const models::EncoderOutputs enc = model_->forward(in);
+  Outputs out;
+  out.span = model_->span_head()->forward(enc.hidden);
+  if (const auto* head = model_->answer_type_head()) out.type_logits = head->forward(enc.hidden);
+  return out;
 }
 
-Var ExtractiveQaTask::loss(const data::Batch& batch, bool training) {
+Var ExtractiveQaTask::loss_of(const Outputs& out, const data::Batch& batch) const {
   VCC_USER_CHECK(batch.answer_start.defined() && batch.answer_type.defined(),
                  "extractive QA needs answer spans in the split (preprocess with --task qa_extractive)");
-  model_->train(training);
-  models::EncoderOutputs out = encode(batch);
-  models::SpanLogits span = model_->span_head()->forward(out.hidden);
   const Tensor starts = batch.answer_start.to(DType::I64).to(options_.device);
   const Tensor ends = batch.answer_end.to(DType::I64).to(options_.device);
   // Rows without a located span (yes/no answers, spans cut off by truncation) carry -1.
-  Var total = (cross_entropy(span.start, starts, data::kNoSpan) + cross_entropy(span.end, ends, data::kNoSpan)) * 0.5;
-  if (const auto* head = model_->answer_type_head()) {
+  Var total = (cross_entropy(out.span.start, starts, data::kNoSpan) + cross_entropy(out.span.end, ends, data::kNoSpan)) * 0.5;
+  if (out.type_logits.defined()) {
     const Tensor types = batch.answer_type.to(DType::I64).to(options_.device);
-    total = total + cross_entropy(head->forward(out.hidden), types, static_cast<int64_t>(data::AnswerType::None));
+    total = total + cross_entropy(out.type_logits, types, static_cast<int64_t>(data::AnswerType::None));
   }
   return total;
+}
+
+Var ExtractiveQaTask::loss(const data::Batch& batch, bool training) {
+  model_->train(training);
+  return loss_of(run(batch), batch);
 }
 
 std::vector<TaskPrediction> ExtractiveQaTask::predict(const data::Batch& batch) {
   VCC_USER_CHECK(options_.tokenizer != nullptr, "predicting answers needs the tokenizer: set data.tokenizer");
   model_->eval();
   NoGradGuard no_grad;
-  models::EncoderOutputs out = encode(batch);
-  models::SpanLogits span = model_->span_head()->forward(out.hidden);
-  const Tensor start = span.start.value().to(Device::cpu()).to(DType::F32).contiguous();
-  const Tensor end = span.end.value().to(Device::cpu()).to(DType::F32).contiguous();
+  return answers_of(run(batch), batch);
+}
+
+std::pair<double, std::vector<TaskPrediction>> ExtractiveQaTask::loss_and_predict(const data::Batch& batch) {
+  VCC_USER_CHECK(options_.tokenizer != nullptr, "predicting answers needs the tokenizer: set data.tokenizer");
+  model_->eval();
+  NoGradGuard no_grad;
+  const Outputs out = run(batch);
+  return {loss_of(out, batch).value().item<double>(), answers_of(out, batch)};
+}
+
+std::vector<TaskPrediction> ExtractiveQaTask::answers_of(const Outputs& out, const data::Batch& batch) const {
+  const Tensor start = out.span.start.value().to(Device::cpu()).to(DType::F32).contiguous();
+  const Tensor end = out.span.end.value().to(Device::cpu()).to(DType::F32).contiguous();
   std::vector<int64_t> types;
-  if (const auto* head = model_->answer_type_head()) {
-    Tensor logits = head->forward(out.hidden).value().to(Device::cpu());
-    types = argmax(logits, 1).to(DType::I64).to_vector<int64_t>();
-  }
+  if (out.type_logits.defined()) types = argmax(out.type_logits.value().to(Device::cpu()), 1).to(DType::I64).to_vector<int64_t>();
   const int64_t B = batch.size(), N = batch.input_ids.size(1);
   const std::vector<int64_t> ids = batch.input_ids.to(DType::I64).to_vector<int64_t>();
   const std::vector<int64_t> mask = batch.attention_mask.to(DType::I64).to_vector<int64_t>();

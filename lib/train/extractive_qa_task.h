@@ -39,9 +39,16 @@ class ExtractiveQaTask : public ModelTask {
   Var loss(const data::Batch& batch, bool training) override;
   double loss_weight(const data::Batch& batch) const override { return static_cast<double>(batch.size()); }
   std::vector<TaskPrediction> predict(const data::Batch& batch) override;
+  std::pair<double, std::vector<TaskPrediction>> loss_and_predict(const data::Batch& batch) override;
 
  private:
-  models::EncoderOutputs encode(const data::Batch& batch) const;
+  struct Outputs {
+    models::SpanLogits span;
+    Var type_logits;  // [B, 3] when the model has the answer-type head
+  };
+  Outputs run(const data::Batch& batch) const;
+  Var loss_of(const Outputs& out, const data::Batch& batch) const;
+  std::vector<TaskPrediction> answers_of(const Outputs& out, const data::Batch& batch) const;
 
   std::shared_ptr<models::RobertaModel> model_;
   TaskOptions options_;

@@ -11,6 +11,15 @@
 
 namespace vcc::train {
 
+std::pair<double, std::vector<TaskPrediction>> ModelTask::loss_and_predict(const data::Batch& batch) {
+  double l = 0;
+  {
+    NoGradGuard no_grad;
+    l = loss(batch, /*training=*/false).value().item<double>();
+  }
+  return {l, predict(batch)};
+}
+
 void check_model_fits_data(const models::ModelConfig& c, const data::DatasetInfo& info, const std::string& path) {
   VCC_USER_CHECK(c.vocab_size >= info.vocab_size, path, ": the split's tokenizer has ", info.vocab_size,
                  " ids but model.vocab_size is ", c.vocab_size, " (set model.vocab_size >= ", info.vocab_size, ")");

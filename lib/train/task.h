@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "autograd/variable.h"
@@ -51,6 +52,9 @@ class ModelTask {
   virtual double loss_weight(const data::Batch& batch) const = 0;
   // One answer per row, in eval mode without gradients.
   virtual std::vector<TaskPrediction> predict(const data::Batch& batch) = 0;
+  // The eval-mode loss (as a double) and the answers of a batch; tasks whose answers come
+  // from the same forward pass as the loss override it to run the model once.
+  virtual std::pair<double, std::vector<TaskPrediction>> loss_and_predict(const data::Batch& batch);
 };
 
 // The task for a model and a split: the dataset's task (qa_extractive / seq2seq) must suit

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 #include "autograd/variable.h"
 #include "core/error.h"
@@ -66,16 +67,20 @@ ValidationMetrics validate(ModelTask& task, const data::DatasetReader& split, di
     const int64_t rows = rows_below(full, limit);
     if (rows == 0) continue;
     const data::Batch batch = slice_batch(full, 0, rows);
-    {
+    const double w = task.loss_weight(batch);
+    double batch_loss = 0;
+    std::vector<TaskPrediction> preds;
+    if (options.predict) {
+      std::tie(batch_loss, preds) = task.loss_and_predict(batch);
+    } else {
       NoGradGuard no_grad;
-      const double w = task.loss_weight(batch);
-      if (w > 0) {
-        sums[0] += task.loss(batch, /*training=*/false).value().item<double>() * w;
-        sums[1] += w;
-      }
+      batch_loss = task.loss(batch, /*training=*/false).value().item<double>();
+    }
+    if (w > 0) {
+      sums[0] += batch_loss * w;
+      sums[1] += w;
     }
     if (!options.predict) continue;
-    const std::vector<TaskPrediction> preds = task.predict(batch);
     for (int64_t r = 0; r < rows; ++r) {
       const std::vector<std::string> refs = split.answers(batch.example_indices[r]);
       if (refs.empty()) continue;

@@ -72,6 +72,14 @@ TEST(EndToEnd, PreprocessTrainEvaluate) {
     EXPECT_GE(metrics[k].get<double>(), 0.0);
     EXPECT_LE(metrics[k].get<double>(), 100.0);
   }
+  // tools/plot_metrics.py draws the run (when a Python with matplotlib is installed).
+  for (const std::string py : {"python3", "/usr/bin/python3"}) {
+    if (run_program({py, "-c", "import matplotlib"}, dir / "").status != 0) continue;
+    const auto plot = run_program({py, source("tools/plot_metrics.py"), dir / "run", "--out", dir / "curves.png"}, dir / "");
+    EXPECT_EQ(plot.status, 0) << plot.err;
+    EXPECT_GT(fs::file_size(dir / "curves.png"), 10000u);
+    break;
+  }
   // {id: answer} for non-HotpotQA splits, and the vcc-eval score input format.
   const nlohmann::json preds = read_json(dir / "eval/predictions.json");
   EXPECT_EQ(preds.size(), 12u);
