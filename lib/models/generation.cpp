@@ -74,9 +74,9 @@ class T5Scorer : public TokenScorer {
   DecoderState state_;
 };
 
-Var encode_no_grad(const T5Model& model, const Tensor& ids, const Tensor& mask) {
+Var encode_no_grad(const T5Model& model, const Tensor& ids, const Tensor& mask, const Tensor& importance) {
   NoGradGuard no_grad;
-  return model.encode(ids, mask);
+  return model.encode(ids, mask, importance);
 }
 
 // Hugging Face's BeamHypotheses: the best num_beams finished hypotheses of one row.
@@ -264,30 +264,30 @@ GenerationOutput beam_search(TokenScorer& scorer, int64_t B, int64_t V, const Ge
 }
 
 GenerationOutput greedy_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                               const GenerationOptions& o) {
+                               const GenerationOptions& o, const Tensor& importance_mask) {
   check_inputs(input_ids, attention_mask);
-  T5Scorer scorer(model, encode_no_grad(model, input_ids, attention_mask), attention_mask, o.max_new_tokens + 1,
+  T5Scorer scorer(model, encode_no_grad(model, input_ids, attention_mask, importance_mask), attention_mask, o.max_new_tokens + 1,
                   o.use_cache);
   return greedy_search(scorer, input_ids.size(0), model.config().vocab_size, o, resolve_ids(model, o));
 }
 
 GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                             const GenerationOptions& o) {
+                             const GenerationOptions& o, const Tensor& importance_mask) {
   check_inputs(input_ids, attention_mask);
   // Every input's encoder states repeated for its beams (input b, beam j -> row b * K + j).
   std::vector<int64_t> expand;
   for (int64_t b = 0; b < input_ids.size(0); ++b)
     for (int64_t j = 0; j < o.num_beams; ++j) expand.push_back(b);
-  Var enc = encode_no_grad(model, input_ids, attention_mask);
+  Var enc = encode_no_grad(model, input_ids, attention_mask, importance_mask);
   T5Scorer scorer(model, Var(take_rows(enc.value(), expand)), take_rows(attention_mask, expand), o.max_new_tokens + 1,
                   o.use_cache);
   return beam_search(scorer, input_ids.size(0), model.config().vocab_size, o, resolve_ids(model, o));
 }
 
 GenerationOutput generate(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                          const GenerationOptions& options) {
-  return options.num_beams == 1 ? greedy_search(model, input_ids, attention_mask, options)
-                                : beam_search(model, input_ids, attention_mask, options);
+                          const GenerationOptions& options, const Tensor& importance_mask) {
+  return options.num_beams == 1 ? greedy_search(model, input_ids, attention_mask, options, importance_mask)
+                                : beam_search(model, input_ids, attention_mask, options, importance_mask);
 }
 
 Tensor score_sequences(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,

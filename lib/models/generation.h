@@ -55,15 +55,16 @@ GenerationOutput beam_search(TokenScorer& scorer, int64_t batch, int64_t vocab, 
                              const SpecialIds& ids);
 
 // Greedy for num_beams == 1, beam search otherwise (as Hugging Face's generate()).
+// importance_mask [B, N]: VIP candidates for a VCC encoder (ignored without VCC).
 GenerationOutput generate(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                          const GenerationOptions& options);
+                          const GenerationOptions& options, const Tensor& importance_mask = Tensor());
 // argmax each step; rows that produced eos continue with pad; stops when every row has
 // finished or after max_new_tokens.
 GenerationOutput greedy_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                               const GenerationOptions& options);
+                               const GenerationOptions& options, const Tensor& importance_mask = Tensor());
 // Beam search for any num_beams >= 1 (num_beams 1 is a valid, greedy-like search).
 GenerationOutput beam_search(const T5Model& model, const Tensor& input_ids, const Tensor& attention_mask,
-                             const GenerationOptions& options);
+                             const GenerationOptions& options, const Tensor& importance_mask = Tensor());
 
 // The beam-search score of given sequences [B, L] (start id first, then generated tokens,
 // ending at the first eos or at the end): sum of log-probabilities of the generated tokens

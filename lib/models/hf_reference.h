@@ -7,6 +7,13 @@
 // Rules: floats element-wise |got - ref| <= atol + rtol |ref| (NumPy allclose), hidden
 // states only where attention_mask == 1, per-step generation logits only while the row is
 // unfinished; token ids exactly; losses to loss_rtol relative.
+//
+// VCC references (/work/shared/data/vcc-reference/, outputs of the official
+// implementation): the case's importance_mask marks the VIPs; fine_block_indices.* are
+// compared as sets over non-empty blocks plus the count of selected empty ones,
+// selector_log_scores.* to 1e-4 on non-empty blocks; *.exact_mean.* outputs are computed
+// with exact block means (mean_epsilon 0), the others with the release's 1e-4; *.fp64
+// outputs only when the model runs in float64 (to 1e-10).
 #include <string>
 #include <vector>
 
@@ -24,7 +31,8 @@ struct Comparison {
   double atol = 0.0, rtol = 0.0;
   int64_t compared = 0;  // elements compared
   bool pass = false;
-  std::string note;      // why it failed (shape mismatch, differing ids, ...)
+  bool skipped = false;  // not applicable to this run (e.g. float64 references for a float32 model)
+  std::string note;      // why it failed (shape mismatch, differing ids, ...) or was skipped
 };
 
 struct VerifyReport {

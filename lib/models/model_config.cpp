@@ -268,6 +268,42 @@ std::string model_config_to_yaml(const ModelConfig& m) {
   return c.dump("model");
 }
 
+// The official VCC release (awslabs/vip-token-centric-compression) keeps its settings in
+// config.json under its own names (spec §1): num_important_tokens, block_size,
+// num_fine_blocks, short_segment_size, scale_correction, explore_prob, and the layer class
+// list encoder_layers (T5) / encoder_layer_types (RoBERTa), whose leading non-VCC entries
+// are the standard layers. Such a checkpoint becomes a VCC model with the release's
+// semantics, including its block-mean epsilon.
+static void read_official_vcc_settings(const json& hf, const HfReader& r, const std::string& source, ModelConfig& m) {
+  if (!r.has("num_important_tokens")) return;
+  m.vcc.enabled = true;
+  m.vcc.num_vip = r.integer("num_important_tokens", m.vcc.num_vip);
+  m.vcc.block_size = r.integer("block_size", m.vcc.block_size);
+  m.vcc.fine_blocks = r.required_integer("num_fine_blocks");
+  m.vcc.segment_size = r.integer("short_segment_size", 512);
+  m.vcc.scale_correction = r.boolean("scale_correction", true);
+  m.vcc.explore_prob = r.number("explore_prob", 0.1);
+  m.vcc.mean_epsilon = 1e-4;
+  const char* list_key = hf.contains("encoder_layers") ? "encoder_layers" : "encoder_layer_types";
+  VCC_USER_CHECK(hf.contains(list_key) && hf[list_key].is_array(), source,
+                 ": VCC settings without a layer list ('encoder_layers' or 'encoder_layer_types')");
+  const json& layers = hf[list_key];
+  VCC_USER_CHECK(static_cast<int64_t>(layers.size()) == m.num_layers, source, ": '", list_key, "' lists ",
+                 layers.size(), " layers for ", m.num_layers, " encoder layers");
+  int64_t standard = 0;
+  bool vcc_seen = false;
+  for (const json& l : layers) {
+    VCC_USER_CHECK(l.is_string(), source, ": '", list_key, "' entries must be strings, got ", l.dump());
+    const bool is_vcc = l.get<std::string>().find("Vcc") != std::string::npos ||
+                        l.get<std::string>().find("vcc") != std::string::npos;
+    VCC_USER_CHECK(!(vcc_seen && !is_vcc), source, ": '", list_key,
+                   "' has a standard layer after a VCC layer, which the release never uses (spec 11.3)");
+    vcc_seen = vcc_seen || is_vcc;
+    if (!is_vcc) ++standard;
+  }
+  m.vcc.standard_layers = standard;
+}
+
 ModelConfig model_config_from_hf(const json& hf, const std::string& source) {
   VCC_USER_CHECK(hf.is_object(), source, ": expected a JSON object");
   HfReader r(hf, source);
@@ -337,6 +373,7 @@ ModelConfig model_config_from_hf(const json& hf, const std::string& source) {
     m.eos_token_id = r.integer("eos_token_id", 2);
     m.tie_word_embeddings = r.boolean("tie_word_embeddings", true);
   }
+  read_official_vcc_settings(hf, r, source, m);
   m.validate();
   return m;
 }

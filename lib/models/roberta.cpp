@@ -3,6 +3,7 @@
 #include "autograd/ops_elementwise.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
+#include "models/encoder_stack.h"
 
 namespace vcc::models {
 
@@ -84,7 +85,7 @@ RobertaModel::RobertaModel(const ModelConfig& c, DType dtype) : config_(c) {
   lo.attention_dropout = c.attention_dropout;
   for (int64_t i = 0; i < c.num_layers; ++i)
     layers_.add(register_module("encoder.layer." + std::to_string(i), std::make_shared<nn::BertLayer>(lo, dtype)));
-  layers_.set_segment_local(c.segment_local_layers, c.segment_size);
+  configure_encoder_stack(layers_, c);
   if (c.pre_ln) final_norm_ = register_module("LayerNorm", std::make_shared<nn::LayerNorm>(c.hidden_size, c.norm_eps, dtype));
   if (c.pooler) pooler_ = register_module("pooler.dense", std::make_shared<nn::Linear>(c.hidden_size, c.hidden_size, true, dtype));
   const Var& words = embeddings_->word_embeddings().weight();
@@ -101,6 +102,7 @@ Var RobertaModel::embed(const EncoderInputs& in) const { return embeddings_->for
 nn::AttentionContext RobertaModel::attention_context(const EncoderInputs& in) const {
   nn::AttentionContext ctx;
   ctx.key_mask = in.attention_mask;
+  ctx.importance_mask = in.importance_mask;
   return ctx;
 }
 

@@ -15,10 +15,11 @@
 namespace vcc::models {
 
 struct EncoderInputs {
-  Tensor input_ids;       // [B, N] int64/int32
-  Tensor attention_mask;  // [B, N], nonzero = real token; undefined = all real
-  Tensor token_type_ids;  // [B, N]; undefined = all 0
-  Tensor position_ids;    // [B, N]; undefined = derived from the ids (model.position_ids)
+  Tensor input_ids{};       // [B, N] int64/int32
+  Tensor attention_mask{};  // [B, N], nonzero = real token; undefined = all real
+  Tensor token_type_ids{};  // [B, N]; undefined = all 0
+  Tensor position_ids{};    // [B, N]; undefined = derived from the ids (model.position_ids)
+  Tensor importance_mask{}; // [B, N] VIP candidates (the question) for VCC layers; else unused
 };
 
 // Position ids [B, N] int64 for input ids under the config's rule (padding / sequential /

@@ -6,6 +6,7 @@
 #include "autograd/ops_matmul.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
+#include "models/encoder_stack.h"
 
 namespace vcc::models {
 namespace {
@@ -78,7 +79,7 @@ T5Encoder::T5Encoder(const ModelConfig& c, const Var& shared, DType dtype) : con
     blocks_.push_back(block);
     layers_.add(block);
   }
-  layers_.set_segment_local(c.segment_local_layers, c.segment_size);
+  configure_encoder_stack(layers_, c);
   final_norm_ = register_module("final_layer_norm", std::make_shared<nn::RMSNorm>(c.hidden_size, c.norm_eps, dtype));
 }
 
@@ -103,12 +104,15 @@ Var T5Encoder::finish(const Var& h) const {
   return dropout(final_norm_->forward(h), config_.hidden_dropout, training());
 }
 
-Var T5Encoder::forward(const Tensor& ids, const Tensor& mask, const Tensor& positions) const {
+Var T5Encoder::forward(const Tensor& ids, const Tensor& mask, const Tensor& positions,
+                       const Tensor& importance_mask) const {
   VCC_USER_CHECK(ids.defined() && ids.dim() == 2, "input_ids must be [B, N]");
   if (mask.defined())
     VCC_USER_CHECK(mask.shape() == ids.shape(), "attention_mask ", mask.describe(), " does not match input_ids ",
                    ids.describe());
-  return finish(layers_.forward(embed(ids), attention_context(mask, positions)));
+  nn::AttentionContext ctx = attention_context(mask, positions);
+  ctx.importance_mask = importance_mask;
+  return finish(layers_.forward(embed(ids), ctx));
 }
 
 // ---- decoder ----
@@ -171,7 +175,9 @@ T5Model::T5Model(const ModelConfig& c, DType dtype) : config_(c) {
   lm_head_ = register_module("lm_head", std::make_shared<T5LmHead>(c, shared_->weight(), dtype))->weight;
 }
 
-Var T5Model::encode(const Tensor& ids, const Tensor& mask) const { return encoder_->forward(ids, mask); }
+Var T5Model::encode(const Tensor& ids, const Tensor& mask, const Tensor& importance_mask) const {
+  return encoder_->forward(ids, mask, Tensor(), importance_mask);
+}
 
 Var T5Model::lm_logits(const Var& states) const {
   // Tied T5 (v1.0) rescales before the shared projection (Mesh TensorFlow's convention).
@@ -180,8 +186,9 @@ Var T5Model::lm_logits(const Var& states) const {
   return linear(states, lm_head_);
 }
 
-Var T5Model::forward(const Tensor& ids, const Tensor& mask, const Tensor& decoder_ids) const {
-  return lm_logits(decoder_->forward(decoder_ids, encode(ids, mask), mask));
+Var T5Model::forward(const Tensor& ids, const Tensor& mask, const Tensor& decoder_ids,
+                     const Tensor& importance_mask) const {
+  return lm_logits(decoder_->forward(decoder_ids, encode(ids, mask, importance_mask), mask));
 }
 
 Var T5Model::loss_from_logits(const Var& logits, const Tensor& labels) {
@@ -189,9 +196,9 @@ Var T5Model::loss_from_logits(const Var& logits, const Tensor& labels) {
   return cross_entropy(reshape(logits, {-1, V}), labels.to(DType::I64).reshape({-1}), -100);
 }
 
-Var T5Model::loss(const Tensor& ids, const Tensor& mask, const Tensor& labels) const {
+Var T5Model::loss(const Tensor& ids, const Tensor& mask, const Tensor& labels, const Tensor& importance_mask) const {
   const Tensor dec = shift_right(labels, config_.decoder_start_token_id, config_.pad_token_id);
-  return loss_from_logits(forward(ids, mask, dec), labels);
+  return loss_from_logits(forward(ids, mask, dec, importance_mask), labels);
 }
 
 }  // namespace vcc::models

@@ -25,7 +25,9 @@ class T5Encoder : public nn::Module {
   T5Encoder(const ModelConfig& config, const Var& shared, DType dtype);
   // ids [B, N], mask [B, N] (undefined = all real), positions [B, N] (undefined = 0..N-1)
   // -> final-normed states [B, N, d].
-  Var forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& positions = Tensor()) const;
+  // importance_mask [B, N] marks VIP candidates (the question) for VCC layers.
+  Var forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& positions = Tensor(),
+              const Tensor& importance_mask = Tensor()) const;
   Var embed(const Tensor& input_ids) const;
   nn::AttentionContext attention_context(const Tensor& attention_mask, const Tensor& positions) const;
   Var finish(const Var& layers_output) const;  // final RMS norm and dropout
@@ -74,13 +76,16 @@ class T5Model : public nn::Module {
  public:
   explicit T5Model(const ModelConfig& config, DType dtype = DType::F32);
 
-  Var encode(const Tensor& input_ids, const Tensor& attention_mask) const;
+  // importance_mask [B, N]: VIP candidates for VCC encoders (ignored without VCC).
+  Var encode(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& importance_mask = Tensor()) const;
   // Decoder states -> vocabulary logits (tied: scaled by d_model^-0.5 first).
   Var lm_logits(const Var& decoder_states) const;
   // Teacher-forced logits [B, T, V].
-  Var forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& decoder_input_ids) const;
+  Var forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& decoder_input_ids,
+              const Tensor& importance_mask = Tensor()) const;
   // Mean token cross-entropy over labels != -100, decoder inputs = shift_right(labels).
-  Var loss(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& labels) const;
+  Var loss(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& labels,
+           const Tensor& importance_mask = Tensor()) const;
   // The loss from computed logits [B, T, V] and labels [B, T].
   static Var loss_from_logits(const Var& logits, const Tensor& labels);
 

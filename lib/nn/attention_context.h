@@ -13,6 +13,7 @@ struct AttentionContext {
   Var key_bias;              // [B, N] added to every head's logits for key j (differentiable)
   Tensor positions;          // [B, N] int64 token positions for the T5 relative bias; default 0..N-1
   Var relative_bias_table;   // [num_buckets, H], shared by all layers of a T5 stack
+  Tensor importance_mask;    // [B, N] VIP candidates (nonzero), read by the VCC layers only
   // > 0: tokens attend only within consecutive segments of this many tokens (spec 2.1); the
   // [B, N, H, D] heads are viewed as [B * N/s, s, H, D], so N must be a multiple of s.
   int64_t segment_size = 0;

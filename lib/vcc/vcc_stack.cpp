@@ -44,9 +44,11 @@ VccStack::VccStack(const VccConfig& config) : config_(config) {}
 
 Var VccStack::forward(const nn::LayerStack& stack, const Var& hidden, const nn::AttentionContext& ctx) {
   const int64_t B = hidden.size(0), n = hidden.size(1);
-  VCC_USER_CHECK(importance_.defined(), "VCC layers need the batch's importance mask (set_importance_mask)");
-  VCC_USER_CHECK(importance_.dim() == 2 && importance_.size(0) == B && importance_.size(1) == n,
-                 "importance mask ", importance_.describe(), " does not match the hidden states ",
+  const Tensor importance = ctx.importance_mask.defined() ? ctx.importance_mask : importance_;
+  VCC_USER_CHECK(importance.defined(),
+                 "VCC layers need an importance mask marking the VIP tokens (the question): the data has none");
+  VCC_USER_CHECK(importance.dim() == 2 && importance.size(0) == B && importance.size(1) == n,
+                 "importance mask ", importance.describe(), " does not match the hidden states ",
                  hidden.value().describe());
   std::vector<std::unique_ptr<EncoderLayerAdapter>> adapters;
   std::vector<VccLayerInterface*> layers;
@@ -57,11 +59,15 @@ Var VccStack::forward(const nn::LayerStack& stack, const Var& hidden, const nn::
   VccInputs in;
   in.hidden = hidden;
   in.attention_mask = ctx.key_mask.defined() ? ctx.key_mask : Tensor::ones({B, n}, DType::I64, hidden.device());
-  in.importance_mask = importance_.to(hidden.device());
+  in.importance_mask = importance.to(hidden.device());
   in.positions = ctx.positions;
   VccRunOptions options;
   options.training = stack.layer(first_layer()).training();
-  return run_vcc_region(in, layers, config_, options).hidden;
+  VccOutputs out = run_vcc_region(in, layers, config_, options);
+  traces_ = std::move(out.layers);
+  block_mask_ = out.block_mask;
+  block_positions_ = out.block_positions;
+  return out.hidden;
 }
 
 std::shared_ptr<VccStack> install_vcc(nn::LayerStack& stack, const VccConfig& config) {

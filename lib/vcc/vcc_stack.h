@@ -2,16 +2,16 @@
 // VccStack: runs an encoder's layers L_s.. as VCC layers (spec §2.1, §3) through the
 // nn::LayerStack override hook, with every nn::EncoderLayer adapted to VccLayerInterface
 // (its own norm and q/k projections score the blocks; its residual branch updates the
-// compressed sequence). The caller hands over each batch's importance mask before the
-// forward pass:
-//
-//   std::shared_ptr<VccStack> v = install_vcc(model.layers(), config.vcc);
-//   v->set_importance_mask(batch.importance_mask);
-//   model.forward(inputs);
+// compressed sequence). The batch's importance mask (VIP candidates) arrives in the
+// attention context the model builds (models pass it from their inputs); a mask set with
+// set_importance_mask is used when the context has none.
 #include <memory>
+
+#include <vector>
 
 #include "nn/layer_stack.h"
 #include "vcc/vcc_config.h"
+#include "vcc/vcc_region.h"
 
 namespace vcc {
 
@@ -23,6 +23,11 @@ class VccStack : public nn::LayerStackOverride {
   // [B, n], nonzero = VIP candidate; used by every following forward pass until replaced.
   void set_importance_mask(const Tensor& mask) { importance_ = mask; }
   const VccConfig& config() const { return config_; }
+  VccConfig& mutable_config() { return config_; }
+  // What the last forward pass selected per VCC layer, its block mask and positions.
+  const std::vector<VccLayerTrace>& last_traces() const { return traces_; }
+  const Tensor& last_block_mask() const { return block_mask_; }
+  const Tensor& last_block_positions() const { return block_positions_; }
 
   // Exploration (explore_prob) follows the layers' training mode.
   Var forward(const nn::LayerStack& stack, const Var& hidden, const nn::AttentionContext& ctx) override;
@@ -30,6 +35,8 @@ class VccStack : public nn::LayerStackOverride {
  private:
   VccConfig config_;
   Tensor importance_;
+  std::vector<VccLayerTrace> traces_;
+  Tensor block_mask_, block_positions_;
 };
 
 // Installs a VccStack on `stack` (error naming the numbers when L_s does not leave a VCC

@@ -20,6 +20,7 @@
 
 using namespace vcc;
 using vcc::kernels::AttentionArgs;
+using vcc::testing::max_abs_diff;
 using vcc::testing::randn;
 namespace ka = vcc::kernels::attention;
 
@@ -318,6 +319,19 @@ TEST(AttentionForward, RowsWithoutVisibleKeysAreZero) {
         for (int64_t d = 0; d < 8; ++d) EXPECT_EQ(out[((b * 9 + i) * 2 + h) * 8 + d], 0.0);
         EXPECT_EQ(lse[(b * 2 + h) * 9 + i], -std::numeric_limits<double>::infinity());
       }
+}
+
+TEST(AttentionForward, EmptyKeyOrQuerySequences) {
+  AttentionOptions o;
+  o.relative_bias_table = Var(randn({32, 2}, 4), true);
+  Var q(randn({1, 3, 2, 4}, 1), true), k(Tensor::zeros({1, 0, 2, 4}, DType::F64), true),
+      v(Tensor::zeros({1, 0, 2, 4}, DType::F64), true);
+  Var out = attention(q, k, v, o);  // no keys: every row is empty
+  EXPECT_EQ(max_abs_diff(out.value(), Tensor::zeros({1, 3, 2, 4}, DType::F64)), 0.0);
+  out.backward(Tensor::ones({1, 3, 2, 4}, DType::F64));
+  EXPECT_EQ(max_abs_diff(q.grad(), Tensor::zeros({1, 3, 2, 4}, DType::F64)), 0.0);
+  Var none = attention(Var(Tensor::zeros({1, 0, 2, 4}, DType::F64)), q, q, o);
+  EXPECT_EQ(none.shape(), Shape({1, 0, 2, 4}));
 }
 
 // ---------------------------------------------------------------- bucket function

@@ -156,6 +156,8 @@ TEST(ActivationCheckpointing, GivesTheSameGradients) {
   ASSERT_EQ(plain.size(), checkpointed.size());
   for (size_t i = 0; i < plain.size(); ++i) {
     ASSERT_EQ(plain[i].defined(), checkpointed[i].defined()) << i;
-    if (plain[i].defined()) EXPECT_TRUE(all_close(checkpointed[i], plain[i], 1e-13, 1e-12)) << i;
+    if (plain[i].defined()) {
+      EXPECT_TRUE(all_close(checkpointed[i], plain[i], 1e-13, 1e-12)) << i;
+    }
   }
 }

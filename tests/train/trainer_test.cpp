@@ -123,11 +123,15 @@ TEST_F(TrainerTest, TrainsLogsValidatesAndSaves) {
 
 TEST_F(TrainerTest, ResumeContinuesBitExactly) {
   Scratch dir;
-  // Dropout on, accumulation, validation and checkpoints in between: N steps, stop, resume
-  // for N more equals 2N steps straight, in weights and optimizer state.
+  // N steps, stop, resume for N more equals 2N steps straight, in weights and optimizer state.
+  // VCC on (exploration draws random rankings in training), dropout on, accumulation,
+  // validation and checkpoints in between.
   const std::vector<std::string> common = {"train.max_steps=8", "train.accum_steps=2", "valid.every_steps=3",
                                            "model.hidden_dropout=0.1", "model.attention_dropout=0.1",
-                                           "checkpoint.every_steps=2"};
+                                           "checkpoint.every_steps=2", "model.vcc.enabled=true", "model.vcc.num_vip=16",
+                                           "model.vcc.block_size=16", "model.vcc.fine_blocks=1",
+                                           "model.vcc.standard_layers=1", "model.vcc.explore_prob=0.5",
+                                           "model.segment_local_layers=1", "model.segment_size=64"};
   auto with = [&](std::vector<std::string> extra) {
     extra.insert(extra.begin(), common.begin(), common.end());
     return extra;
@@ -306,4 +310,35 @@ TEST_F(TrainerTest, CorruptSplitIsNamed) {
   const std::string garbage = dir.write("garbage.h5", "this is not an HDF5 file\n");
   const std::string e2 = error_of([&] { train(dir / "run", {"data.train=" + garbage}); });
   EXPECT_NE(e2.find("garbage.h5"), std::string::npos) << e2;
+}
+
+TEST(Seq2SeqTraining, TinyT5WithVccTrainsValidatesAndEvaluates) {
+  Scratch dir;
+  const SyntheticSplits s = synthetic_splits(dir / "syn", 32, 8, 64, /*seq2seq=*/true);
+  std::vector<std::string> o = tiny_t5_overrides(s, dir / "run");
+  o.insert(o.end(), {"train.max_steps=4", "schedule.warmup_steps=0", "valid.every_steps=4", "valid.metric=f1",
+                     "valid.rouge=true", "model.vcc.enabled=true", "model.vcc.num_vip=16", "model.vcc.block_size=16",
+                     "model.vcc.fine_blocks=1", "model.vcc.standard_layers=1", "model.segment_local_layers=1",
+                     "model.segment_size=64"});
+  const io::Config config = load_training_config({}, o);
+  dist::SingleProcessCommunicator comm;
+  std::ostringstream out;
+  Trainer trainer(config, comm, out);
+  const TrainResult r = trainer.run();
+  EXPECT_TRUE(r.finished);
+  EXPECT_TRUE(std::isfinite(r.last_loss));
+  EXPECT_NE(out.str().find("VCC n=64 n_p=16 b=16 N=3 k=1"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("| rougeL "), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("f1 "), std::string::npos) << out.str();
+  // Greedy and beam-search answers through vcc-eval run, VCC on.
+  for (const char* beams : {"1", "2"}) {
+    const auto ev = run_program({bin("vcc-eval"), "run", "--model", dir / "run/last", "--data", s.valid, "--out",
+                                 dir / (std::string("eval") + beams), "--quiet", "--num-beams", beams},
+                                dir / "");
+    ASSERT_EQ(ev.status, 0) << ev.err;
+    const nlohmann::json m = nlohmann::json::parse(ev.out);
+    EXPECT_EQ(m["task"], "seq2seq");
+    EXPECT_EQ(m["vcc"], true);
+    EXPECT_EQ(m["examples"], 8);
+  }
 }
