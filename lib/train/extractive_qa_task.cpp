@@ -27,9 +27,8 @@ std::pair<int64_t, int64_t> context_range(int64_t query_length, int64_t real_len
   return {lo, hi};
 }
 
-ExtractiveQaTask::ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, const TaskOptions& options,
-                                   std::shared_ptr<VccStack> vcc)
-    : model_(std::move(model)), options_(options), vcc_(std::move(vcc)) {
+ExtractiveQaTask::ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, const TaskOptions& options)
+    : model_(std::move(model)), options_(options) {
   VCC_USER_CHECK(model_->span_head() != nullptr, "extractive QA needs the span head: add span to model.heads");
 }
 
@@ -37,7 +36,7 @@ ExtractiveQaTask::Outputs ExtractiveQaTask::run(const data::Batch& batch) const 
   models::EncoderInputs in;
   in.input_ids = batch.input_ids.to(options_.device);
   in.attention_mask = batch.attention_mask.to(options_.device);
-  if (vcc_) vcc_->set_importance_mask(batch.importance_mask.to(options_.device));
+  if (batch.importance_mask.defined()) in.importance_mask = batch.importance_mask.to(options_.device);
   const models::EncoderOutputs enc = model_->forward(in);
   Outputs out;
   out.span = model_->span_head()->forward(enc.hidden);

@@ -10,7 +10,6 @@
 
 #include "models/roberta.h"
 #include "train/task.h"
-#include "vcc/vcc_stack.h"
 
 namespace vcc::train {
 
@@ -31,8 +30,7 @@ std::pair<int64_t, int64_t> context_range(int64_t query_length, int64_t real_len
 class ExtractiveQaTask : public ModelTask {
  public:
   // vcc: the model's VCC hook when model.vcc.enabled (gets each batch's importance mask).
-  ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, const TaskOptions& options,
-                   std::shared_ptr<VccStack> vcc = nullptr);
+  ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, const TaskOptions& options);
 
   std::string name() const override { return "qa_extractive"; }
   nn::Module& module() override { return *model_; }
@@ -52,7 +50,6 @@ class ExtractiveQaTask : public ModelTask {
 
   std::shared_ptr<models::RobertaModel> model_;
   TaskOptions options_;
-  std::shared_ptr<VccStack> vcc_;
 };
 
 }  // namespace vcc::train

@@ -6,16 +6,18 @@
 
 namespace vcc::train {
 
-Seq2SeqTask::Seq2SeqTask(std::shared_ptr<models::T5Model> model, const TaskOptions& options, int64_t max_target_length,
-                         std::shared_ptr<VccStack> vcc)
-    : model_(std::move(model)), options_(options), max_target_length_(max_target_length), vcc_(std::move(vcc)) {}
+Seq2SeqTask::Seq2SeqTask(std::shared_ptr<models::T5Model> model, const TaskOptions& options, int64_t max_target_length)
+    : model_(std::move(model)), options_(options), max_target_length_(max_target_length) {}
+
+Tensor Seq2SeqTask::importance_of(const data::Batch& batch) const {
+  return batch.importance_mask.defined() ? batch.importance_mask.to(options_.device) : Tensor();
+}
 
 Var Seq2SeqTask::loss(const data::Batch& batch, bool training) {
   VCC_USER_CHECK(batch.labels.defined(), "seq2seq training needs labels in the split (preprocess with --max-target-length > 0)");
   model_->train(training);
-  if (vcc_) vcc_->set_importance_mask(batch.importance_mask.to(options_.device));
   return model_->loss(batch.input_ids.to(options_.device), batch.attention_mask.to(options_.device),
-                      batch.labels.to(DType::I64).to(options_.device));
+                      batch.labels.to(DType::I64).to(options_.device), importance_of(batch));
 }
 
 double Seq2SeqTask::loss_weight(const data::Batch& batch) const {
@@ -34,9 +36,8 @@ std::vector<TaskPrediction> Seq2SeqTask::predict(const data::Batch& batch) {
   g.length_penalty = options_.length_penalty;
   g.max_new_tokens = options_.max_new_tokens > 0 ? options_.max_new_tokens : max_target_length_;
   VCC_USER_CHECK(g.max_new_tokens > 0, "generation needs a length: set valid.max_new_tokens (the split has no labels)");
-  if (vcc_) vcc_->set_importance_mask(batch.importance_mask.to(options_.device));
   models::GenerationOutput out = models::generate(*model_, batch.input_ids.to(options_.device),
-                                                  batch.attention_mask.to(options_.device), g);
+                                                  batch.attention_mask.to(options_.device), g, importance_of(batch));
   const Tensor seq = out.sequences.to(Device::cpu()).to(DType::I64).contiguous();
   const int64_t B = seq.size(0), L = seq.size(1);
   const std::vector<int64_t> ids = seq.to_vector<int64_t>();

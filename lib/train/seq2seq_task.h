@@ -6,7 +6,6 @@
 
 #include "models/t5.h"
 #include "train/task.h"
-#include "vcc/vcc_stack.h"
 
 namespace vcc::train {
 
@@ -14,8 +13,7 @@ class Seq2SeqTask : public ModelTask {
  public:
   // max_target_length: the split's label length (the default generation budget).
   // vcc: the encoder's VCC hook when model.vcc.enabled (gets each batch's importance mask).
-  Seq2SeqTask(std::shared_ptr<models::T5Model> model, const TaskOptions& options, int64_t max_target_length,
-              std::shared_ptr<VccStack> vcc = nullptr);
+  Seq2SeqTask(std::shared_ptr<models::T5Model> model, const TaskOptions& options, int64_t max_target_length);
 
   std::string name() const override { return "seq2seq"; }
   nn::Module& module() override { return *model_; }
@@ -25,10 +23,12 @@ class Seq2SeqTask : public ModelTask {
   std::vector<TaskPrediction> predict(const data::Batch& batch) override;
 
  private:
+  // The batch's importance mask on the task's device (undefined when the split has none).
+  Tensor importance_of(const data::Batch& batch) const;
+
   std::shared_ptr<models::T5Model> model_;
   TaskOptions options_;
   int64_t max_target_length_;
-  std::shared_ptr<VccStack> vcc_;
 };
 
 }  // namespace vcc::train

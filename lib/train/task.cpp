@@ -7,7 +7,6 @@
 #include "models/t5.h"
 #include "train/extractive_qa_task.h"
 #include "train/seq2seq_task.h"
-#include "vcc/vcc_stack.h"
 
 namespace vcc::train {
 
@@ -58,25 +57,16 @@ std::unique_ptr<ModelTask> make_task(std::shared_ptr<nn::Module> model, const mo
                                      const data::DatasetInfo& info, const std::string& split_path,
                                      const TaskOptions& options) {
   check_model_fits_data(config, info, split_path);
-  // VCC runs through the encoder's layer-stack hook (vcc/vcc_stack.h); the task hands it
-  // each batch's importance mask.
-  auto vcc_for = [&](nn::LayerStack& stack) -> std::shared_ptr<VccStack> {
-    if (!config.vcc.enabled) return nullptr;
-    if (auto existing = std::dynamic_pointer_cast<VccStack>(stack.override_hook())) return existing;
-    VCC_USER_CHECK(stack.override_hook() == nullptr, "model.vcc.enabled is true but the ", config.type,
-                   " model already has another layer-stack override");
-    return install_vcc(stack, config.vcc);
-  };
+  // With model.vcc.enabled the models install the VCC region themselves
+  // (models/encoder_stack.h); tasks pass each batch's importance mask with its inputs.
   if (info.task == data::Task::QaExtractive) {
     auto roberta = std::dynamic_pointer_cast<models::RobertaModel>(model);
     VCC_CHECK(roberta != nullptr, "a BERT-family config built a model that is not a RobertaModel");
-    auto v = vcc_for(roberta->layers());
-    return std::make_unique<ExtractiveQaTask>(std::move(roberta), options, std::move(v));
+    return std::make_unique<ExtractiveQaTask>(std::move(roberta), options);
   }
   auto t5 = std::dynamic_pointer_cast<models::T5Model>(model);
   VCC_CHECK(t5 != nullptr, "a t5 config built a model that is not a T5Model");
-  auto v = vcc_for(t5->encoder().layers());
-  return std::make_unique<Seq2SeqTask>(std::move(t5), options, info.max_target_length, std::move(v));
+  return std::make_unique<Seq2SeqTask>(std::move(t5), options, info.max_target_length);
 }
 
 data::Tokenizer load_split_tokenizer(const std::string& model_path, const data::DatasetInfo& info,

@@ -44,9 +44,10 @@ VccStack::VccStack(const VccConfig& config) : config_(config) {}
 
 Var VccStack::forward(const nn::LayerStack& stack, const Var& hidden, const nn::AttentionContext& ctx) {
   const int64_t B = hidden.size(0), n = hidden.size(1);
-  const Tensor importance = ctx.importance_mask.defined() ? ctx.importance_mask : importance_;
+  const Tensor& importance = ctx.importance_mask;
   VCC_USER_CHECK(importance.defined(),
-                 "VCC layers need an importance mask marking the VIP tokens (the question): the data has none");
+                 "VCC layers need an importance mask marking the VIP tokens (the question) with the model inputs; "
+                 "vcc-preprocess stores one in every split");
   VCC_USER_CHECK(importance.dim() == 2 && importance.size(0) == B && importance.size(1) == n,
                  "importance mask ", importance.describe(), " does not match the hidden states ",
                  hidden.value().describe());

@@ -3,10 +3,8 @@
 // nn::LayerStack override hook, with every nn::EncoderLayer adapted to VccLayerInterface
 // (its own norm and q/k projections score the blocks; its residual branch updates the
 // compressed sequence). The batch's importance mask (VIP candidates) arrives in the
-// attention context the model builds (models pass it from their inputs); a mask set with
-// set_importance_mask is used when the context has none.
+// attention context the model builds from its inputs.
 #include <memory>
-
 #include <vector>
 
 #include "nn/layer_stack.h"
@@ -20,8 +18,6 @@ class VccStack : public nn::LayerStackOverride {
   explicit VccStack(const VccConfig& config);
 
   size_t first_layer() const override { return static_cast<size_t>(config_.standard_layers); }
-  // [B, n], nonzero = VIP candidate; used by every following forward pass until replaced.
-  void set_importance_mask(const Tensor& mask) { importance_ = mask; }
   const VccConfig& config() const { return config_; }
   VccConfig& mutable_config() { return config_; }
   // What the last forward pass selected per VCC layer, its block mask and positions.
@@ -34,7 +30,6 @@ class VccStack : public nn::LayerStackOverride {
 
  private:
   VccConfig config_;
-  Tensor importance_;
   std::vector<VccLayerTrace> traces_;
   Tensor block_mask_, block_positions_;
 };
