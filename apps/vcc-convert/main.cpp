@@ -3,7 +3,7 @@
 //
 //   vcc-convert import --from HF_DIR --out CKPT [--force]
 //   vcc-convert export --from CKPT --out HF_DIR [--force]
-//   vcc-convert verify --model CKPT --reference REF_DIR [--name MODEL]
+//   vcc-convert verify --model CKPT --reference REF_DIR [--name MODEL] [--float64]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Convert Hugging Face RoBERTa/BERT/XLM-R/T5 checkpoints to vcc checkpoints and back, and verify them"};
   app.require_subcommand(1);
   std::string from, out, model, reference, name;
-  bool force = false;
+  bool force = false, float64 = false;
 
   CLI::App* import = app.add_subcommand("import", "Hugging Face folder (config.json + safetensors) -> vcc checkpoint");
   import->add_option("--from", from, "Hugging Face model folder")->required()->check(CLI::ExistingDirectory);
@@ -30,12 +30,13 @@ int main(int argc, char** argv) {
   verify->add_option("--model", model, "vcc checkpoint folder")->required()->check(CLI::ExistingDirectory);
   verify->add_option("--reference", reference, "reference folder with manifest.json")->required()->check(CLI::ExistingDirectory);
   verify->add_option("--name", name, "manifest model to check (default: the one matching the checkpoint)");
+  verify->add_flag("--float64", float64, "run the model in float64 and check the float64 reference files too");
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (*import) vcc::models::import_command(from, out, force, std::cout);
     if (*export_) vcc::models::export_command(from, out, force, std::cout);
-    if (*verify) return vcc::models::verify_command(model, reference, name, std::cout) ? 0 : 1;
+    if (*verify) return vcc::models::verify_command(model, reference, name, float64, std::cout) ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "vcc-convert: error: " << e.what() << "\n";
     return 1;

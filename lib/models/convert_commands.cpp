@@ -31,12 +31,23 @@ std::string pick_tokenizer(const std::vector<std::string>& files) {
 
 }  // namespace
 
-LoadedModel load_model_checkpoint(const std::string& dir) {
+LoadedModel load_model_checkpoint(const std::string& dir, DType dtype) {
   const io::Checkpoint ck = io::Checkpoint::open(dir);
   LoadedModel m;
   m.config = model_config_from_yaml(ck.model_config(), ck.file("model.yaml"));
   m.model = build_model(m.config);
   ck.load_model(*m.model);
+  if (dtype != DType::F32) {
+    // Checkpoints store float32; the same architecture in `dtype` takes a converted copy.
+    auto converted = build_model(m.config, dtype);
+    const auto from = m.model->named_parameters(), to = converted->named_parameters();
+    VCC_CHECK(from.size() == to.size(), "models of one config differ in parameter count");
+    for (size_t i = 0; i < from.size(); ++i) {
+      Tensor dst = to[i].second.value();
+      dst.copy_(from[i].second.value());
+    }
+    m.model = converted;
+  }
   return m;
 }
 
@@ -96,8 +107,8 @@ void export_command(const std::string& checkpoint, const std::string& out, bool 
 }
 
 bool verify_command(const std::string& checkpoint, const std::string& reference_dir, const std::string& name,
-                    std::ostream& out) {
-  const LoadedModel loaded = load_model_checkpoint(checkpoint);
+                    bool float64, std::ostream& out) {
+  const LoadedModel loaded = load_model_checkpoint(checkpoint, float64 ? DType::F64 : DType::F32);
   std::string model_name = name;
   if (model_name.empty()) {
     const std::vector<std::string> matches = matching_reference_models(loaded.config, reference_dir);
@@ -108,7 +119,8 @@ bool verify_command(const std::string& checkpoint, const std::string& reference_
     model_name = matches.front();
   }
   const VerifyReport report = verify_against_reference(*loaded.model, loaded.config, reference_dir, model_name);
-  out << "verify " << checkpoint << " against " << reference_dir << " [" << model_name << "]\n";
+  out << "verify " << checkpoint << " against " << reference_dir << " [" << model_name << "]"
+      << (float64 ? " in float64" : "") << "\n";
   size_t passed = 0;
   for (const Comparison& c : report.comparisons) {
     out << "  " << format_comparison(c) << "\n";

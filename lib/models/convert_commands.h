@@ -16,8 +16,9 @@ struct LoadedModel {
   std::shared_ptr<nn::Module> model;
 };
 
-// The model of a vcc checkpoint folder: config from model.yaml, weights loaded strictly.
-LoadedModel load_model_checkpoint(const std::string& dir);
+// The model of a vcc checkpoint folder: config from model.yaml, weights loaded strictly
+// (names, shapes, dtypes), then converted to `dtype` (e.g. F64 for tight reference checks).
+LoadedModel load_model_checkpoint(const std::string& dir, DType dtype = DType::F32);
 
 // HF_DIR (config.json + model.safetensors or shards, optional SentencePiece model) ->
 // checkpoint folder `out`. An existing `out` is an error unless `force`; nothing is written
@@ -30,8 +31,9 @@ void export_command(const std::string& checkpoint, const std::string& out, bool 
 
 // Runs every case of the reference folder's manifest model `name` (or the one whose
 // architecture matches the checkpoint when `name` is empty) and prints one line per output
-// with max abs / max rel error and PASS/FAIL. Returns true when all pass.
+// with max abs / max rel error and PASS/FAIL. Returns true when all pass. With `float64`
+// the model runs in double precision and float64 reference files are checked too (1e-10).
 bool verify_command(const std::string& checkpoint, const std::string& reference_dir, const std::string& name,
-                    std::ostream& out);
+                    bool float64, std::ostream& out);
 
 }  // namespace vcc::models

@@ -77,6 +77,30 @@ TEST_P(ConvertAndVerify, EveryReferenceOutputPasses) {
 INSTANTIATE_TEST_SUITE_P(ReferenceModels, ConvertAndVerify,
                          ::testing::Values("roberta-tiny", "t5-v1_0-tiny", "t5-v1_1-tiny"));
 
+// The official VCC implementation's outputs (../shared/data/vcc-reference): a T5 with one
+// segment-local layer then two VCC layers, its VCC settings in config.json. The float32 run
+// checks outputs (2e-5), selections, selector scores and block masks; the float64 run also
+// checks the float64 encoder outputs to 1e-10.
+TEST(ConvertAndVerifyVcc, OfficialVccReferenceInFloat32AndFloat64) {
+  const std::string ref = std::string(VCC_SHARED_DATA) + "/vcc-reference";
+  if (!fs::exists(ref + "/manifest.json")) GTEST_SKIP() << "no " << ref;
+  ScratchDir dir;
+  const std::string ckpt = dir / "ckpt";
+  const CommandResult imp = run_convert("import --from " + ref + "/models/t5vcc-a --out " + ckpt);
+  ASSERT_EQ(imp.exit_code, 0) << imp.output;
+  for (const std::string precision : {"", " --float64"}) {
+    const CommandResult ver = run_convert("verify --model " + ckpt + " --reference " + ref + precision);
+    std::printf("%s", ver.output.c_str());
+    EXPECT_EQ(ver.exit_code, 0) << ver.output;
+    EXPECT_EQ(ver.output.find("FAIL"), std::string::npos) << ver.output;
+    for (const char* out : {"main/encoder_last_hidden_state", "main/logits", "main/loss", "main/block_mask",
+                            "main/fine_block_indices.encoder_block2", "main/selector_log_scores.exact_mean.encoder_block1"})
+      EXPECT_NE(ver.output.find(out), std::string::npos) << out;
+    const bool f64 = !precision.empty();
+    EXPECT_EQ(ver.output.find("SKIP") == std::string::npos, f64) << ver.output;
+  }
+}
+
 TEST(ConvertRoundTrip, ImportExportImportIsBitIdentical) {
   for (const char* name : {"roberta-tiny", "t5-v1_0-tiny", "t5-v1_1-tiny"}) {
     ScratchDir dir;
