@@ -10,9 +10,18 @@
 
 namespace vcc {
 
-// Threads used by the library's kernels and by OpenBLAS.
+// Threads of the library's parallel regions (default: OMP_NUM_THREADS, else all cores).
+// Every region names its team size from this count; the OpenMP default of the calling
+// thread is kept at 1 instead (see keep_blas_single_threaded).
 void set_num_threads(int n);
 int num_threads();
+
+// OpenBLAS runs single-threaded: the library splits products itself, with boundaries that
+// depend only on the shape, so results do not depend on the thread count. OpenBLAS's
+// OpenMP build takes its thread count from the calling thread's OpenMP default (and
+// openblas_set_num_threads sets that default), so this sets the calling thread's default
+// to 1. Called by the GEMM launcher before every BLAS call made outside a parallel region.
+void keep_blas_single_threaded();
 
 // Calls fn(begin, end) on sub-ranges of [begin, end), in parallel when the range has at
 // least `grain` items per thread. Sub-ranges are disjoint; no ordering is implied.
@@ -20,7 +29,7 @@ template <class Fn>
 void parallel_for(int64_t begin, int64_t end, int64_t grain, Fn&& fn) {
   const int64_t n = end - begin;
   if (n <= 0) return;
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const int threads = omp_in_parallel() ? 1 : num_threads();
   if (threads <= 1 || n < 2 * std::max<int64_t>(grain, 1)) {
     fn(begin, end);
     return;
@@ -36,11 +45,12 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, Fn&& fn) {
 // Like parallel_for, but hands out items one by one (dynamic schedule) for uneven work.
 template <class Fn>
 void parallel_for_each(int64_t begin, int64_t end, Fn&& fn) {
-  if (end - begin <= 1 || omp_in_parallel() || omp_get_max_threads() <= 1) {
+  const int threads = omp_in_parallel() ? 1 : static_cast<int>(std::min<int64_t>(num_threads(), end - begin));
+  if (end - begin <= 1 || threads <= 1) {
     for (int64_t i = begin; i < end; ++i) fn(i);
     return;
   }
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (int64_t i = begin; i < end; ++i) fn(i);
 }
 

@@ -107,7 +107,7 @@ TEST(VccRegion, LazyTreeEqualsExplicitFullLengthReference) {
     VccOutputs out = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), c);
 
     // Explicit reference on the host: C kept at full length.
-    const int64_t B = p.B, n_c = N * b, d = kDim, r = c.compressed_length(n);
+    const int64_t B = p.B, d = kDim, r = c.compressed_length(n);
     std::vector<int64_t> sigma = out.sorted_order.to_vector<int64_t>();
     std::vector<int64_t> mask = p.mask.to_vector<int64_t>(), imp = p.importance.to_vector<int64_t>();
     std::vector<double> h = p.hidden.to_vector<double>();

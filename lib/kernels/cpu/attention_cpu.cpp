@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/parallel.h"
 #include "kernels/attention.h"
 #include "kernels/attention_ops.h"
 #include "kernels/cpu/tile_gemm.h"
@@ -228,7 +229,7 @@ class Carver {
 // and waking a team costs more than it saves (on a loaded machine, much more).
 int team_size(int64_t tasks, double flops) {
   if (omp_in_parallel() || flops < 4e6) return 1;
-  return static_cast<int>(std::clamp<int64_t>(omp_get_max_threads(), 1, std::max<int64_t>(tasks, 1)));
+  return static_cast<int>(std::clamp<int64_t>(num_threads(), 1, std::max<int64_t>(tasks, 1)));
 }
 
 // fn(task, slot) for every task, dynamically scheduled; slot is the calling thread's

@@ -45,8 +45,7 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
                   double beta) {
   VCC_CHECK(c.stride(-1) == 1 && (c.size(-2) == 1 || c.stride(-2) >= c.size(-1)), "gemm output must have unit column stride: ",
             c.describe());
-  static const bool blas_single_threaded = (openblas_set_num_threads(1), true);
-  (void)blas_single_threaded;
+  keep_blas_single_threaded();
   Tensor a = a_in, b = b_in;
   MatrixLayout la = layout_of(a, trans_a), lb = layout_of(b, trans_b);
   if (!la.ok) {
