@@ -47,7 +47,7 @@ void register_bench_options(io::OptionRegistry& r) {
         "Full-attention layers actually timed (0 = model.num_layers); time and FLOPs are scaled to the full depth.")
       .add("bench.target_length", int64_t{32}, "Decoder tokens per sequence (T5).")
       .add("bench.question_tokens", int64_t{0}, "Tokens marked important (the question) at the front; 0 = vcc.num_vip.")
-      .add("bench.gradient_checkpointing", false, "Recompute the standard layers in backward (long inputs).")
+      .add("bench.gradient_checkpointing", false, "Recompute every layer outside the VCC region in backward (long inputs).")
       .add("bench.seed", int64_t{1}, "Seed of the weights and the random inputs.");
 }
 
@@ -69,7 +69,7 @@ class TrainingStep {
     model_->train(true);
     if (o.gradient_checkpointing) {
       if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model_)) r->layers().set_checkpointing(true);
-      if (auto t = std::dynamic_pointer_cast<models::T5Model>(model_)) t->encoder().layers().set_checkpointing(true);
+      if (auto t = std::dynamic_pointer_cast<models::T5Model>(model_)) t->set_gradient_checkpointing(true);
     }
     optimizer_ = std::make_unique<optim::AdamW>(optim::AdamW::with_no_decay(model_->named_parameters(), {1e-5}, {"bias"}));
     const int64_t vocab = config.vocab_size, low = config.is_t5() ? 2 : 3;  // clear of pad/eos/bos

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/checkpoint.h"
 #include "autograd/ops_elementwise.h"
 #include "autograd/ops_matmul.h"
 #include "autograd/ops_nn.h"
@@ -145,7 +146,21 @@ Var T5Decoder::forward(const Tensor& ids, const Var& enc, const Tensor& enc_mask
   nn::AttentionContext ctx;
   ctx.key_mask = dec_mask;
   if (!blocks_.empty()) ctx.relative_bias_table = relative_bias_table();
-  for (const auto& block : blocks_) h = block->forward(h, ctx, enc, enc_mask);
+  for (const auto& block : blocks_) {
+    if (!checkpoint_ || !grad_enabled()) {
+      h = block->forward(h, ctx, enc, enc_mask);
+      continue;
+    }
+    std::vector<Var> inputs{h, enc};
+    if (ctx.relative_bias_table.defined()) inputs.push_back(ctx.relative_bias_table);
+    h = checkpoint(
+        [&block, ctx, enc_mask](const std::vector<Var>& in) {
+          nn::AttentionContext c = ctx;
+          if (in.size() > 2) c.relative_bias_table = in[2];
+          return block->forward(in[0], c, in[1], enc_mask);
+        },
+        inputs);
+  }
   return dropout(final_norm_->forward(h), config_.hidden_dropout, training());
 }
 
@@ -173,6 +188,11 @@ T5Model::T5Model(const ModelConfig& c, DType dtype) : config_(c) {
   encoder_ = register_module("encoder", std::make_shared<T5Encoder>(c, shared_->weight(), dtype));
   decoder_ = register_module("decoder", std::make_shared<T5Decoder>(c, shared_->weight(), dtype));
   lm_head_ = register_module("lm_head", std::make_shared<T5LmHead>(c, shared_->weight(), dtype))->weight;
+}
+
+void T5Model::set_gradient_checkpointing(bool on) {
+  encoder_->layers().set_checkpointing(on);
+  decoder_->set_checkpointing(on);
 }
 
 Var T5Model::encode(const Tensor& ids, const Tensor& mask, const Tensor& importance_mask) const {

@@ -64,12 +64,16 @@ class T5Decoder : public nn::Module {
   // Next ids [B, t] -> final-normed states [B, t, d]; extends the caches.
   Var step(DecoderState& state, const Tensor& ids) const;
   const Var& relative_bias_table() const;
+  // Recompute each layer in backward (teacher forcing): its cross-attention keys and values
+  // span every encoder token, [B, n, inner] twice per layer, the bulk of a long input's memory.
+  void set_checkpointing(bool on) { checkpoint_ = on; }
 
  private:
   ModelConfig config_;
   Var shared_;
   std::vector<std::shared_ptr<nn::T5DecoderLayer>> blocks_;
   std::shared_ptr<nn::RMSNorm> final_norm_;
+  bool checkpoint_ = false;
 };
 
 class T5Model : public nn::Module {
@@ -88,6 +92,9 @@ class T5Model : public nn::Module {
            const Tensor& importance_mask = Tensor()) const;
   // The loss from computed logits [B, T, V] and labels [B, T].
   static Var loss_from_logits(const Var& logits, const Tensor& labels);
+
+  // Activation checkpointing of the encoder's layers and the decoder's (train.gradient_checkpointing).
+  void set_gradient_checkpointing(bool on);
 
   T5Encoder& encoder() { return *encoder_; }
   const T5Encoder& encoder() const { return *encoder_; }

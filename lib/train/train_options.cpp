@@ -29,7 +29,7 @@ void register_train_options(io::OptionRegistry& r) {
            "--resume auto.")
       .add("train.nan_policy", "stop", "When the loss or gradient norm is NaN/Inf: stop (with the step) or skip the step.")
       .add("train.max_nan_skips", 10, "With nan_policy skip: stop after this many consecutive skipped steps.")
-      .add("train.gradient_checkpointing", false, "Recompute each encoder layer in backward instead of keeping activations.")
+      .add("train.gradient_checkpointing", false, "Recompute encoder layers before the VCC region and T5 decoder layers in backward instead of keeping activations.")
       .add("data.train", "", "Training split (HDF5 from vcc-preprocess).")
       .add("data.valid", "", "Validation split (HDF5); empty = no validation.")
       .add("data.tokenizer", "",

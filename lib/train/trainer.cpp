@@ -206,7 +206,7 @@ void Trainer::Impl::setup() {
   model = models::build_model(model_config);
   if (s.gradient_checkpointing) {
     if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model)) r->layers().set_checkpointing(true);
-    if (auto t = std::dynamic_pointer_cast<models::T5Model>(model)) t->encoder().layers().set_checkpointing(true);
+    if (auto t = std::dynamic_pointer_cast<models::T5Model>(model)) t->set_gradient_checkpointing(true);
   }
   for (const auto& [name, p] : model->named_parameters()) params.push_back(p);
 

@@ -161,3 +161,27 @@ TEST(ActivationCheckpointing, GivesTheSameGradients) {
     }
   }
 }
+
+TEST(ActivationCheckpointing, T5EncoderAndDecoderGiveTheSameGradients) {
+  models::T5Model model(tiny_t5(false), DType::F64);
+  randomize(model, 11, 0.4);
+  model.eval();
+  const Tensor ids = Tensor::from_vector<int64_t>({4, 5, 6, 7, 1, 8, 9, 1, 0, 0}, {2, 5});
+  const Tensor labels = Tensor::from_vector<int64_t>({3, 4, 1, 9, 1, -100}, {2, 3});
+  auto grads = [&](bool checkpointing) {
+    model.set_gradient_checkpointing(checkpointing);
+    model.zero_grad();
+    model.loss(ids, padded_mask(), labels).backward();
+    std::vector<Tensor> g;
+    for (const auto& [name, p] : model.named_parameters()) g.push_back(p.grad().defined() ? p.grad().clone() : Tensor());
+    return g;
+  };
+  const std::vector<Tensor> plain = grads(false), checkpointed = grads(true);
+  ASSERT_EQ(plain.size(), checkpointed.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    ASSERT_EQ(plain[i].defined(), checkpointed[i].defined()) << i;
+    if (plain[i].defined()) {
+      EXPECT_TRUE(all_close(checkpointed[i], plain[i], 1e-13, 1e-12)) << i;
+    }
+  }
+}
