@@ -76,14 +76,15 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     const scalar_t* bp = b.data<scalar_t>();
     scalar_t* cp = c.data<scalar_t>();
     const int64_t ldc = m == 1 ? n : c.stride(-2);
-    // Tiles of one product: rows of C (or columns when C has few rows), one per ~0.5 GFLOP
-    // (each tile repacks the other operand, so fewer, larger tiles waste less; measured at
-    // 1024^3: 4 tiles 0.95 of OpenBLAS's own threading per CPU-second, 16 tiles 0.86), at
-    // most 16, at least 64 rows / 128 columns each. A function of (m, n, k) only.
+    // Tiles of one product: rows of C (or columns when C has few rows), one per ~0.25 GFLOP
+    // and at least 2 above 10 MFLOP, so that a layer's projections at 512 tokens (0.6 GFLOP)
+    // use both cores; each tile repacks the other operand, so fewer, larger tiles waste less
+    // (measured at 1024^3: 4 tiles 0.95 of OpenBLAS's own threading per CPU-second, 16 tiles
+    // 0.86); at most 8, at least 64 rows / 128 columns each. A function of (m, n, k) only.
     const bool split_rows = m >= 128 || n < 256;
     const int64_t extent = split_rows ? m : n, quantum = split_rows ? 64 : 128;
     const double flops = 2.0 * m * n * k;
-    int64_t tiles = std::clamp<int64_t>(static_cast<int64_t>(flops / 5.0e8), 1, 16);
+    int64_t tiles = flops < 1.0e7 ? 1 : std::clamp<int64_t>(static_cast<int64_t>(flops / 2.5e8), 2, 8);
     tiles = std::min<int64_t>(tiles, std::max<int64_t>(1, extent / quantum));
     const int64_t tile = (extent + tiles - 1) / tiles;
     tiles = (extent + tile - 1) / tile;
