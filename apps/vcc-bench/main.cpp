@@ -62,8 +62,7 @@ Tensor random_ids(int64_t n, int64_t vocab, int64_t low, uint64_t seed) {
 // One training step of batch 1: loss, backward, AdamW update, gradients cleared.
 class TrainingStep {
  public:
-  TrainingStep(const models::ModelConfig& config, int64_t length, const BenchOptions& o)
-      : config_(config), length_(length) {
+  TrainingStep(const models::ModelConfig& config, int64_t length, const BenchOptions& o) {
     model_ = models::build_model(config);
     models::init_weights(*model_, config, o.seed);
     model_->train(true);
@@ -107,8 +106,6 @@ class TrainingStep {
   }
 
  private:
-  models::ModelConfig config_;
-  int64_t length_;
   std::shared_ptr<nn::Module> model_;
   std::unique_ptr<optim::AdamW> optimizer_;
   Tensor ids_, mask_, importance_, labels_, starts_, ends_;
