@@ -95,10 +95,20 @@ inline SyntheticSplits synthetic_splits(const std::string& dir, int64_t train, i
   return s;
 }
 
+// `model` plus the data, run folder and short-run options every tiny test run shares.
+inline std::vector<std::string> with_run_overrides(std::vector<std::string> model, const SyntheticSplits& s,
+                                                   const std::string& run_dir) {
+  model.insert(model.end(), {"data.train=" + s.train, "data.valid=" + s.valid, "data.tokenizer=" + s.tokenizer,
+                             "train.run_dir=" + run_dir, "train.batch_size=8", "train.epochs=1", "train.threads=1",
+                             "optim.lr=1e-3", "log.every_steps=1"});
+  return model;
+}
+
 // Overrides for a tiny pre-LN RoBERTa with span + answer-type heads on the splits, trained
 // in `run_dir` (a few milliseconds per step).
 inline std::vector<std::string> tiny_encoder_overrides(const SyntheticSplits& s, const std::string& run_dir) {
-  return {"model.type=roberta",
+  return with_run_overrides(
+         {"model.type=roberta",
           "model.vocab_size=" + std::to_string(s.vocab_size),
           "model.hidden_size=32",
           "model.num_layers=2",
@@ -110,21 +120,14 @@ inline std::vector<std::string> tiny_encoder_overrides(const SyntheticSplits& s,
           "model.max_position_embeddings=" + std::to_string(s.length),
           "model.pad_token_id=0",
           "model.heads=[span, answer_type]",
-          "data.train=" + s.train,
-          "data.valid=" + s.valid,
-          "data.tokenizer=" + s.tokenizer,
-          "train.run_dir=" + run_dir,
-          "train.batch_size=8",
-          "train.epochs=1",
-          "train.threads=1",
-          "optim.lr=1e-3",
-          "schedule.warmup_steps=2",
-          "log.every_steps=1"};
+          "schedule.warmup_steps=2"},
+      s, run_dir);
 }
 
 // Overrides for a tiny T5 (seq2seq splits).
 inline std::vector<std::string> tiny_t5_overrides(const SyntheticSplits& s, const std::string& run_dir) {
-  return {"model.type=t5",
+  return with_run_overrides(
+         {"model.type=t5",
           "model.vocab_size=" + std::to_string(s.vocab_size),
           "model.hidden_size=32",
           "model.num_layers=2",
@@ -135,16 +138,8 @@ inline std::vector<std::string> tiny_t5_overrides(const SyntheticSplits& s, cons
           "model.activation=relu",
           "model.pad_token_id=0",
           "model.eos_token_id=1",
-          "model.decoder_start_token_id=0",
-          "data.train=" + s.train,
-          "data.valid=" + s.valid,
-          "data.tokenizer=" + s.tokenizer,
-          "train.run_dir=" + run_dir,
-          "train.batch_size=8",
-          "train.epochs=1",
-          "train.threads=1",
-          "optim.lr=1e-3",
-          "log.every_steps=1"};
+          "model.decoder_start_token_id=0"},
+      s, run_dir);
 }
 
 // Bitwise equality of two named-tensor files (model.h5, optimizer.h5); the first difference
