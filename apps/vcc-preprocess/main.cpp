@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   st->add_flag("--soft-vocab-limit", spm_soft, "allow fewer pieces than --vocab-size");
 
   SyntheticRun syn;
-  std::string syn_dir, syn_variant = "front", syn_task = "qa_extractive";
+  std::string syn_dir, syn_variant = "front", syn_task = "qa_extractive", syn_answer = "value";
   auto* sy = app.add_subcommand("synthetic", "synthetic key-value long-context QA: JSONL + tokenizer + HDF5");
   sy->add_option("--out-dir", syn_dir, "output folder")->required();
   sy->add_option("--length", syn.task.length, "encoder input tokens per example (query + context + </s>)")->required();
@@ -141,6 +141,8 @@ int main(int argc, char** argv) {
   sy->add_option("--seed", syn.task.seed, "seed (the same seed gives the same files)");
   sy->add_option("--variant", syn_variant, "front (question is the query) or middle (key stated mid-document)")
       ->check(CLI::IsMember({"front", "middle"}));
+  sy->add_option("--answer", syn_answer, "the answer: value (VALUE) or fact (KEY : VALUE)")
+      ->check(CLI::IsMember({"value", "fact"}));
   sy->add_option("--facts", syn.task.facts, "facts per document (1 asked + distractors)");
   sy->add_option("--near-miss", syn.task.near_miss, "share of distractor keys one syllable from the asked key");
   sy->add_option("--depth-min", syn.task.depth_min, "earliest depth of the asked fact (fraction of the context)");
@@ -188,6 +190,7 @@ int main(int argc, char** argv) {
     }
     if (*sy) {
       syn.task.variant = parse_synthetic_variant(syn_variant);
+      syn.task.answer_is_fact = syn_answer == "fact";
       syn.model_task = parse_task(syn_task);
       syn.write_jsonl = !syn_no_jsonl;
       syn.progress = !syn_quiet;

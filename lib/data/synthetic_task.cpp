@@ -209,8 +209,9 @@ Example synthetic_example(const SyntheticVocabulary& vocab, const SyntheticOptio
       for (const auto& w : sentences[j]) word(w);
   }
   VCC_CHECK(tokens == context_tokens, "synthetic context has ", tokens, " words, expected ", context_tokens);
-  ex.answers = {answer};
-  ex.target = answer;
+  const std::string target = o.answer_is_fact ? asked + " : " + answer : answer;
+  ex.answers = {target};
+  ex.target = target;
   ex.answer_type = AnswerType::Span;
   return ex;
 }

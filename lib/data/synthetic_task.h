@@ -8,7 +8,7 @@
 // one syllable ("near misses"), distractor values come from the same family of pseudo-words
 // as the answer, and every value occurs once, so the answer span is unique. Keys are two
 // syllables of {b d f g k l m n p r s t} x {a e i o u}; values two of {j q v x z} x vowels.
-// Chance EM when picking one of the document's values is 1/facts.
+// Chance EM when picking one of the document's values (or facts) is 1/facts.
 //
 // Variants: Front (the question is the query, so the VIP tokens carry the key) and Middle
 // (the query is a fixed sentence and the key is stated in the middle of the context, so a
@@ -33,6 +33,10 @@ struct SyntheticOptions {
   double depth_min = 0.5;  // the asked fact starts within [depth_min, depth_max] of the context
   double depth_max = 1.0;
   SyntheticVariant variant = SyntheticVariant::Front;
+  // The answer: the asked fact's VALUE (a lookup: the model must tie the value to the key two
+  // tokens before it), or the whole fact "KEY : VALUE" (its start is found by matching the
+  // question's key, which models trained from scratch learn far sooner; see docs/data.md).
+  bool answer_is_fact = false;
   int64_t num_keys = 512;
   int64_t num_values = 128;
   uint64_t seed = 0;

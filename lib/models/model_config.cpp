@@ -103,6 +103,8 @@ void ModelConfig::validate() const {
                    " must equal hidden_size ", hidden_size, " for ", type);
     VCC_USER_CHECK(position_ids == "padding" || position_ids == "sequential" || position_ids == "offset",
                    "model.position_ids = '", position_ids, "' is not one of padding, sequential, offset");
+    VCC_USER_CHECK(position_init == "normal" || position_init == "sinusoidal", "model.position_init = '",
+                   position_init, "' is not one of normal, sinusoidal");
     VCC_USER_CHECK(max_position_embeddings > position_offset(), "model.max_position_embeddings = ",
                    max_position_embeddings, " leaves no learned rows after the ", position_offset(), " offset rows");
     VCC_USER_CHECK(type_vocab_size >= 1, "model.type_vocab_size must be >= 1");
@@ -142,6 +144,8 @@ void register_model_options(io::OptionRegistry& r) {
       .add("model.max_position_embeddings", d.max_position_embeddings, "Rows of the absolute position table.")
       .add("model.position_ids", d.position_ids,
            "Position ids: padding (RoBERTa, after the pad id), sequential (BERT) or offset (pad + 1 + i).")
+      .add("model.position_init", d.position_init,
+           "Fresh position table: normal (std 0.02, as Hugging Face) or sinusoidal (sin/cos rows, std 0.02).")
       .add("model.type_vocab_size", d.type_vocab_size, "Rows of the token-type table.")
       .add("model.pad_token_id", d.pad_token_id, "Padding id.")
       .add("model.bos_token_id", d.bos_token_id, "Beginning-of-sequence id.")
@@ -185,6 +189,7 @@ ModelConfig model_config_from(const io::Config& c) {
   m.pre_ln = c.get<bool>("model.pre_ln");
   m.max_position_embeddings = c.get<int64_t>("model.max_position_embeddings");
   m.position_ids = c.get<std::string>("model.position_ids");
+  m.position_init = c.get<std::string>("model.position_init");
   m.type_vocab_size = c.get<int64_t>("model.type_vocab_size");
   m.pad_token_id = c.get<int64_t>("model.pad_token_id");
   m.bos_token_id = c.get<int64_t>("model.bos_token_id");
@@ -227,6 +232,7 @@ void store_model_config(const ModelConfig& m, io::Config& c) {
   c.set("model.pre_ln", m.pre_ln);
   c.set("model.max_position_embeddings", m.max_position_embeddings);
   c.set("model.position_ids", m.position_ids);
+  c.set("model.position_init", m.position_init);
   c.set("model.type_vocab_size", m.type_vocab_size);
   c.set("model.pad_token_id", m.pad_token_id);
   c.set("model.bos_token_id", m.bos_token_id);

@@ -33,6 +33,11 @@ struct ModelConfig {
   //   sequential: BERT, pos = 0..n-1
   //   offset:     the VCC paper's RoBERTa, pos = pad + 1 + (0..n-1) for every token
   std::string position_ids = "padding";
+  // How a fresh position table is drawn: normal (N(0, 0.02), as Hugging Face) or sinusoidal
+  // (Vaswani et al.'s sin/cos of the row index at the same standard deviation, still learned):
+  // attending "k tokens back" is then one linear map for every position, which models trained
+  // from scratch on long inputs find far sooner than with independent random rows.
+  std::string position_init = "normal";
   int64_t type_vocab_size = 1;
   int64_t pad_token_id = 1;
   int64_t bos_token_id = 0;

@@ -41,6 +41,17 @@ double init_std(const std::string& name, const ModelConfig& c, double& constant)
   VCC_FAIL("init_weights: no rule for T5 parameter ", name);
 }
 
+// Row p, columns (2i, 2i + 1) = (sin, cos)(p / 10000^(2i / d)) times sqrt(2) * std, so that
+// the table has the standard deviation of the normal draw it replaces.
+void fill_sinusoidal(std::vector<double>& v, int64_t rows, int64_t dim, double std) {
+  const double amplitude = std * std::sqrt(2.0);
+  for (int64_t p = 0; p < rows; ++p)
+    for (int64_t j = 0; j < dim; ++j) {
+      const double angle = static_cast<double>(p) / std::pow(10000.0, static_cast<double>(j - j % 2) / dim);
+      v[p * dim + j] = amplitude * (j % 2 == 0 ? std::sin(angle) : std::cos(angle));
+    }
+}
+
 }  // namespace
 
 std::shared_ptr<nn::Module> build_model(const ModelConfig& config, DType dtype) {
@@ -55,7 +66,9 @@ void init_weights(nn::Module& model, const ModelConfig& config, uint64_t seed) {
     const double std = init_std(name, config, constant);
     Tensor t = p.value();  // shares the parameter's storage
     std::vector<double> v(t.numel(), constant);
-    if (std > 0)
+    if (name == "embeddings.position_embeddings.weight" && config.position_init == "sinusoidal")
+      fill_sinusoidal(v, t.size(0), t.size(1), std);
+    else if (std > 0)
       for (size_t i = 0; i < v.size(); ++i) v[i] = std * Philox::normal(seed, stream, i);
     // nn.Embedding(padding_idx=pad) keeps the padding row at zero.
     if (!config.is_t5() && (name == "embeddings.word_embeddings.weight" ||

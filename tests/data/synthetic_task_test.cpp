@@ -93,6 +93,39 @@ TEST_F(SyntheticTask, AnswerSpanIsAlwaysLocatedAtTheGoldToken) {
   EXPECT_EQ(stats.truncated, 0);
 }
 
+TEST_F(SyntheticTask, FactAnswersSpanTheAskedKeyColonAndValue) {
+  SyntheticOptions o;
+  o.length = 512;
+  o.seed = 5;
+  o.answer_is_fact = true;
+  EncoderOptions eo;
+  eo.max_length = 512;
+  eo.max_target_length = 4;
+  eo.task = Task::QaExtractive;
+  eo.overflow = Overflow::Error;
+  ExampleEncoder enc(*tok_, eo);
+  EncodeStats stats;
+  for (int64_t i = 0; i < 20; ++i) {
+    SyntheticGold gold;
+    Example ex = synthetic_example(*vocab_, o, 0, i, &gold);
+    const std::string key = ex.query.substr(8, ex.query.size() - 10);  // "what is KEY ?"
+    ASSERT_EQ(ex.answers.size(), 1u);
+    const std::string value = tok_->decode({tok_->encode(ex.context)[gold.value_token]});
+    EXPECT_EQ(ex.answers[0], key + " : " + value);
+    EXPECT_EQ(ex.target, ex.answers[0]);
+    EncodedExample e = *enc.encode(ex, stats);
+    // Three tokens: the key two before the value, then ":" and the value itself.
+    EXPECT_EQ(e.answer_end, synthetic_query_words(o) + gold.value_token);
+    EXPECT_EQ(e.answer_start, e.answer_end - 2);
+    EXPECT_EQ(e.labels[3], tok_->eos_id());
+  }
+  EXPECT_EQ(stats.spans_located, 20);
+  // The same seed gives the same document whichever the answer form.
+  SyntheticOptions value_form = o;
+  value_form.answer_is_fact = false;
+  EXPECT_EQ(synthetic_example(*vocab_, value_form, 0, 3).context, synthetic_example(*vocab_, o, 0, 3).context);
+}
+
 TEST_F(SyntheticTask, DistractorsLookLikeTheAnswer) {
   SyntheticOptions o;
   o.length = 2048;

@@ -2,6 +2,7 @@
 // extension, segment-local attention, heads, and the model configuration formats.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -147,6 +148,43 @@ TEST(PositionTable, ExtensionTilesTheLearnedRows) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("position id 6 is outside the position table of 6 rows"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(PositionTable, SinusoidalInitHasTheNormalDrawsScaleAndIsRejectedWhenUnknown) {
+  models::ModelConfig c = small_roberta();
+  c.position_ids = "sequential";
+  c.position_init = "sinusoidal";
+  models::RobertaModel m(c);
+  models::init_weights(m, c, 7);
+  const Tensor table = m.embeddings().position_embeddings().weight().value();
+  const int64_t rows = table.size(0), dim = table.size(1);
+  const std::vector<double> v = table.to_vector<double>();
+  const double a = 0.02 * std::sqrt(2.0);
+  double sq = 0;
+  for (int64_t p = 0; p < rows; ++p)
+    for (int64_t j = 0; j < dim; ++j) {
+      const double angle = p / std::pow(10000.0, static_cast<double>(j - j % 2) / dim);
+      EXPECT_NEAR(v[p * dim + j], a * (j % 2 ? std::cos(angle) : std::sin(angle)), 1e-7) << p << "," << j;
+      sq += v[p * dim + j] * v[p * dim + j];
+    }
+  EXPECT_NEAR(std::sqrt(sq / (rows * dim)), 0.02, 0.006);
+  // Other tables keep their normal draws: the word embeddings do not depend on the option.
+  models::ModelConfig n = c;
+  n.position_init = "normal";
+  models::RobertaModel normal(n);
+  models::init_weights(normal, n, 7);
+  EXPECT_EQ(values(normal.embeddings().word_embeddings().weight().value()),
+            values(m.embeddings().word_embeddings().weight().value()));
+  EXPECT_NE(values(normal.embeddings().position_embeddings().weight().value()), values(table));
+  c.position_init = "learned";
+  try {
+    c.validate();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("model.position_init = 'learned' is not one of normal, sinusoidal"),
+              std::string::npos)
         << e.what();
   }
 }
