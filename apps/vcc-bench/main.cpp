@@ -27,6 +27,7 @@
 #include "models/roberta.h"
 #include "models/t5.h"
 #include "optim/adamw.h"
+#include "train/train_options.h"
 
 using namespace vcc;
 
@@ -144,21 +145,24 @@ int run(int argc, char** argv) {
   std::string config_path;
   int64_t length = 0;
   int steps = 3, warmup = 1, threads = 0;
-  bool vcc_only = false;
+  bool vcc_only = false, flops_only = false;
   std::vector<std::string> overrides;
-  app.add_option("--config", config_path, "YAML with model.* (and bench.*) options, e.g. configs/bench/roberta-base-4k.yaml")
+  app.add_option("--config", config_path,
+                 "YAML with model.* (and bench.*) options, e.g. configs/bench/roberta-base-4k.yaml; a training "
+                 "config is read too (its train.*, data.*, ... options are ignored)")
       ->required();
   app.add_option("--length", length, "Input tokens per sequence")->required()->check(CLI::PositiveNumber);
   app.add_option("--steps", steps, "Timed steps (median reported)")->check(CLI::PositiveNumber);
   app.add_option("--warmup", warmup, "Untimed steps first")->check(CLI::NonNegativeNumber);
   app.add_option("--threads", threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  app.add_flag("--flops-only", flops_only, "Print the FLOP counts (JSON line) and stop: no timing");
   app.add_flag("--vcc-only", vcc_only, "Time only the VCC model (inputs too long for full attention)");
   app.add_option("--set", overrides, "KEY=VALUE overrides, e.g. --set model.vcc.fine_blocks=90");
   CLI11_PARSE(app, argc, argv);
   if (threads > 0) set_num_threads(threads);
 
-  io::OptionRegistry registry;
-  models::register_model_options(registry);
+  // The whole training registry, so that a vcc-train config can be timed as it is.
+  io::OptionRegistry registry = train::training_registry();
   register_bench_options(registry);
   const io::Config cfg = io::Config::load(registry, {config_path}, overrides);
   models::ModelConfig vcc_config = models::model_config_from(cfg);
@@ -207,6 +211,12 @@ int run(int argc, char** argv) {
   nlohmann::json result;
   result["length"] = length;
   result["flop_speedup"] = flop_speedup;
+  result["full_gflops"] = full_flops * 1e-9;
+  result["vcc_gflops"] = vcc_flops * 1e-9;
+  if (flops_only) {
+    std::printf("%s\n", result.dump().c_str());
+    return 0;
+  }
   Timing full;
   if (!vcc_only) {
     full = time_steps(timed_full_config, length, o, warmup, steps, "full");

@@ -1,0 +1,103 @@
+"""Collect the runs of tools/experiments/vcc_vs_full.sh into OUT/results.json.
+
+One object per run folder OUT/runs/<model>-<attention>-<length>:
+  length, model, attention (full|vcc), em, f1   held-out validation split, scored by vcc-eval
+  step_ms     median over the run's log windows of the mean training-step time
+              (the first window, with warm-up, left out)
+  train_s     step_ms x steps: training time without validation and checkpoints
+  peak_mib    largest resident set size (process RSS) logged during training
+  steps, chance_em (100 / facts), valid (validation EM per step: the learning curve)
+
+    python3 tools/experiments/collect_results.py runs/experiments/vcc-vs-full --facts 8
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+
+def fail(message):
+    print(f"collect_results: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def read_jsonl(path):
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                fail(f"{path}:{number}: malformed JSON: {e.msg}")
+    return records
+
+
+def collect(out, facts):
+    runs_dir = os.path.join(out, "runs")
+    if not os.path.isdir(runs_dir):
+        fail(f"{runs_dir} not found (run tools/experiments/vcc_vs_full.sh first)")
+    results = []
+    for name in sorted(os.listdir(runs_dir)):
+        parts = name.rsplit("-", 2)
+        if len(parts) != 3 or parts[1] not in ("full", "vcc") or not parts[2].isdigit():
+            continue
+        model, attention, length = parts[0], parts[1], int(parts[2])
+        metrics_path = os.path.join(runs_dir, name, "metrics.jsonl")
+        eval_path = os.path.join(out, "eval", name, "metrics.json")
+        if not os.path.exists(metrics_path) or not os.path.exists(eval_path):
+            print(f"collect_results: skipping {name}: unfinished (no metrics.jsonl or eval/metrics.json)",
+                  file=sys.stderr)
+            continue
+        records = read_jsonl(metrics_path)
+        train = [r for r in records if r.get("type") == "train"]
+        valid = [r for r in records if r.get("type") == "valid"]
+        if not train:
+            fail(f"{metrics_path}: no training records")
+        windows = [r["ms_per_step"] for r in train[1:]] or [train[0]["ms_per_step"]]
+        step_ms = statistics.median(windows)
+        steps = train[-1]["step"]
+        with open(eval_path, encoding="utf-8") as f:
+            scored = json.load(f)
+        results.append({
+            "length": length,
+            "model": model,
+            "attention": attention,
+            "em": scored["em"],
+            "f1": scored["f1"],
+            "step_ms": round(step_ms, 1),
+            "peak_mib": round(max(r["memory_bytes"] for r in train) / 2**20, 1),
+            "steps": steps,
+            "train_s": round(step_ms * steps / 1000.0, 1),
+            "chance_em": round(100.0 / facts, 2),
+            "valid": [{"step": r["step"], "em": r.get("em"), "f1": r.get("f1"), "loss": r.get("loss")} for r in valid],
+        })
+    order = {"encoder": 0, "t5": 1}
+    results.sort(key=lambda r: (order.get(r["model"], 2), r["model"], r["length"], r["attention"]))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", help="the script's output folder")
+    parser.add_argument("--facts", type=int, default=8, help="facts per document (for the chance level)")
+    args = parser.parse_args()
+    results = collect(args.out, args.facts)
+    if not results:
+        fail(f"no finished runs under {args.out}/runs")
+    path = os.path.join(args.out, "results.json")
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    for r in results:
+        print(f"{r['model']:8s} {r['attention']:4s} {r['length']:6d}: EM {r['em']:5.1f} F1 {r['f1']:5.1f} "
+              f"{r['step_ms']:8.1f} ms/step  peak {r['peak_mib']:7.1f} MiB")
+    print(path)
+
+
+if __name__ == "__main__":
+    main()
