@@ -27,6 +27,15 @@ std::pair<int64_t, int64_t> context_range(int64_t query_length, int64_t real_len
   return {lo, hi};
 }
 
+Tensor question_context_types(const data::Batch& batch) {
+  const int64_t B = batch.input_ids.size(0), N = batch.input_ids.size(1);
+  const std::vector<int64_t> qlen = batch.query_length.to(DType::I64).to_vector<int64_t>();
+  std::vector<int64_t> types(static_cast<size_t>(B * N), 0);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = context_range(qlen[b], N).first; i < N; ++i) types[b * N + i] = 1;
+  return Tensor::from_vector<int64_t>(types, {B, N});
+}
+
 ExtractiveQaTask::ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, const TaskOptions& options)
     : model_(std::move(model)), options_(options) {
   VCC_USER_CHECK(model_->span_head() != nullptr, "extractive QA needs the span head: add span to model.heads");
@@ -37,6 +46,7 @@ ExtractiveQaTask::Outputs ExtractiveQaTask::run(const data::Batch& batch) const 
   in.input_ids = batch.input_ids.to(options_.device);
   in.attention_mask = batch.attention_mask.to(options_.device);
   if (batch.importance_mask.defined()) in.importance_mask = batch.importance_mask.to(options_.device);
+  if (model_->config().type_vocab_size >= 2) in.token_type_ids = question_context_types(batch).to(options_.device);
   const models::EncoderOutputs enc = model_->forward(in);
   Outputs out;
   out.span = model_->span_head()->forward(enc.hidden);

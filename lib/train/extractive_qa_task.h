@@ -27,6 +27,11 @@ SpanChoice best_span(const float* start_logits, const float* end_logits, int64_t
 // 11.19) and before the final </s>.
 std::pair<int64_t, int64_t> context_range(int64_t query_length, int64_t real_length);
 
+// Token types as BERT's question answering sets them: 0 on the query, 1 from the first
+// context token on (context_range's lo; padding included). Used when model.type_vocab_size >= 2; the
+// RoBERTa family (one type) sees zeros.
+Tensor question_context_types(const data::Batch& batch);
+
 class ExtractiveQaTask : public ModelTask {
  public:
   // vcc: the model's VCC hook when model.vcc.enabled (gets each batch's importance mask).

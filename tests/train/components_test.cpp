@@ -54,6 +54,15 @@ TEST(SpanDecoding, ContextStartsAtTheQuerysLastVipSlotAndEndsBeforeEos) {
   EXPECT_EQ(context_range(6, 4), (std::pair<int64_t, int64_t>{5, 5}));
 }
 
+TEST(SpanDecoding, TokenTypesMarkTheQueryZeroAndTheContextOne) {
+  data::Batch batch;
+  batch.input_ids = Tensor::zeros({2, 7}, DType::I64);
+  batch.query_length = Tensor::from_vector<int64_t>({4, 1}, {2});
+  // Row 0: query of 3 tokens (+ its </s> slot) -> context from index 3; row 1: empty query.
+  EXPECT_EQ(question_context_types(batch).to_vector<int64_t>(),
+            (std::vector<int64_t>{0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}));
+}
+
 TEST(TrainLog, DurationsBytesAndCounts) {
   EXPECT_EQ(format_duration(42.4), "42s");
   EXPECT_EQ(format_duration(725), "12m05s");
