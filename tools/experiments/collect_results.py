@@ -6,6 +6,7 @@ One object per run folder OUT/runs/<model>-<attention>-<length>:
               (the first window, with warm-up, left out)
   train_s     step_ms x steps: training time without validation and checkpoints
   peak_mib    largest resident set size (process RSS) logged during training
+  setting     "" or the model.vcc option an ablation run changed ("fine_blocks=16")
   steps, chance_em (100 / facts), valid (validation EM per step: the learning curve)
 
     python3 tools/experiments/collect_results.py runs/experiments/vcc-vs-full --facts 8
@@ -43,9 +44,12 @@ def collect(out, facts):
     results = []
     for name in sorted(os.listdir(runs_dir)):
         parts = name.rsplit("-", 2)
-        if len(parts) != 3 or parts[1] not in ("full", "vcc") or not parts[2].isdigit():
+        if len(parts) != 3 or not parts[2].isdigit():
             continue
-        model, attention, length = parts[0], parts[1], int(parts[2])
+        attention, _, setting = parts[1].partition("+")  # vcc+fine_blocks=16: an ablation run
+        if attention not in ("full", "vcc"):
+            continue  # e.g. the pretraining stage
+        model, length = parts[0], int(parts[2])
         metrics_path = os.path.join(runs_dir, name, "metrics.jsonl")
         eval_path = os.path.join(out, "eval", name, "metrics.json")
         if not os.path.exists(metrics_path) or not os.path.exists(eval_path):
@@ -66,6 +70,7 @@ def collect(out, facts):
             "length": length,
             "model": model,
             "attention": attention,
+            "setting": setting,
             "em": scored["em"],
             "f1": scored["f1"],
             "step_ms": round(step_ms, 1),
@@ -76,7 +81,8 @@ def collect(out, facts):
             "valid": [{"step": r["step"], "em": r.get("em"), "f1": r.get("f1"), "loss": r.get("loss")} for r in valid],
         })
     order = {"encoder": 0, "t5": 1}
-    results.sort(key=lambda r: (order.get(r["model"], 2), r["model"], r["length"], r["attention"]))
+    results.sort(key=lambda r: (order.get(r["model"], 2), r["model"], r["setting"] != "", r["length"],
+                                r["attention"], r["setting"]))
     return results
 
 
@@ -94,7 +100,7 @@ def main():
         f.write("\n")
     os.replace(path + ".tmp", path)
     for r in results:
-        print(f"{r['model']:8s} {r['attention']:4s} {r['length']:6d}: EM {r['em']:5.1f} F1 {r['f1']:5.1f} "
+        print(f"{r['model']:8s} {r['attention'] + (' ' + r['setting'] if r['setting'] else ''):24s} {r['length']:6d}: EM {r['em']:5.1f} F1 {r['f1']:5.1f} "
               f"{r['step_ms']:8.1f} ms/step  peak {r['peak_mib']:7.1f} MiB")
     print(path)
 

@@ -35,6 +35,27 @@ def load(out):
     return results, flops
 
 
+def pretrain_lines(out):
+    """One line per short-document stage: its last validation EM and its training time."""
+    lines = []
+    runs = os.path.join(out, "runs")
+    for name in sorted(os.listdir(runs)) if os.path.isdir(runs) else []:
+        parts = name.rsplit("-", 2)
+        path = os.path.join(runs, name, "metrics.jsonl")
+        if len(parts) != 3 or parts[1] != "pretrain" or not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        train = [r for r in records if r.get("type") == "train"]
+        valid = [r for r in records if r.get("type") == "valid"]
+        if not train or not valid:
+            continue
+        seconds = sum(r["ms_per_step"] for r in train) / len(train) * train[-1]["step"] / 1000.0
+        lines.append(f"- {parts[0]} pretraining on {parts[2]}-token documents, full attention: {train[-1]['step']} "
+                     f"steps, {seconds / 60:.1f} min, validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}.")
+    return lines
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -47,6 +68,7 @@ def cpu_name():
 
 
 def plot(results, flops, accuracy_png, step_png):
+    results = [r for r in results if not r.get("setting")]
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -102,7 +124,9 @@ def plot(results, flops, accuracy_png, step_png):
     plt.close(fig)
 
 
-def report(results, flops, command, accuracy_png, step_png):
+def report(all_results, flops, command, accuracy_png, step_png, pretrained):
+    results = [r for r in all_results if not r.get("setting")]
+    ablation = [r for r in all_results if r.get("setting")]
     by_key = {(r["model"], r["attention"], r["length"]): r for r in results}
     flop_of = {(f.get("model"), f["length"]): f for f in flops}
     lines = [
@@ -115,12 +139,16 @@ def report(results, flops, command, accuracy_png, step_png):
         f"on {os.cpu_count()} cores of {cpu_name()}, {datetime.date.today().isoformat()}. "
         "Do not edit by hand: rerun the command (the report is rewritten with `--report`).",
         "",
-        "Task: `vcc-preprocess synthetic` (docs/data.md), the question `what is KEY ?` at the front, the",
-        "answer the VALUE of that key's fact somewhere in the document among look-alike distractor facts.",
-        "Every run starts from the same initialisation (seed 1) and sees the same batches; only the",
-        "attention differs. EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint).",
+        "Task: `vcc-preprocess synthetic --answer fact` (docs/data.md): the question `what is KEY ?` at the",
+        "front, the answer the fact `KEY : VALUE` somewhere in the document among look-alike distractor",
+        "facts. Each model is first trained on short documents with full attention (the `pretrain` run);",
+        "every long run starts from that checkpoint with the same seed and sees the same batches: only the",
+        "attention differs. EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint);",
+        "ms / step: median training-step time; training s: fine-tuning only (steps x ms / step).",
         "",
         "## Results",
+        "",
+        *pretrained,
         "",
         "| model | length | attention | EM | F1 | chance EM | ms / step | speed-up | FLOP speed-up | peak RSS MiB | training s |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -148,6 +176,25 @@ def report(results, flops, command, accuracy_png, step_png):
                      "attention; the time and memory columns do.")
     else:
         lines.append(f"- Runs at least 10 points above chance: {', '.join(r['model'] + ' ' + r['attention'] + ' ' + str(r['length']) for r in learned)}.")
+    if ablation:
+        lines += [
+            "",
+            "## Ablation: VCC settings",
+            "",
+            "The encoder fine-tuned with VCC from the same checkpoint, one `model.vcc` option changed at a time",
+            "(defaults: fine_blocks k = 8, block_size b = 16, explore_prob 0.1).",
+            "",
+            "| length | setting | EM | F1 | ms / step | speed-up vs full |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        for r in ablation:
+            full = by_key.get((r["model"], "full", r["length"]))
+            speedup = f"{full['step_ms'] / r['step_ms']:.2f}x" if full else "–"
+            lines.append(f"| {r['length']} | {r['setting']} | {r['em']:.1f} | {r['f1']:.1f} | {r['step_ms']:.0f} | {speedup} |")
+        default = by_key.get(("encoder", "vcc", ablation[0]["length"]))
+        if default:
+            lines.append(f"| {default['length']} | defaults | {default['em']:.1f} | {default['f1']:.1f} | "
+                         f"{default['step_ms']:.0f} | – |")
     lines += [
         "",
         "## Plots",
@@ -168,6 +215,8 @@ def main():
     parser.add_argument("out", help="the output folder of vcc_vs_full.sh")
     parser.add_argument("--out", dest="report", required=True, help="Markdown file to write (PNGs beside it)")
     parser.add_argument("--command", default="tools/experiments/vcc_vs_full.sh", help="the command shown")
+    parser.add_argument("--extra", action="append", default=[], metavar="TITLE=FILE.md",
+                        help="append FILE.md (e.g. the table of tools/experiments/real_samples.sh) as a section")
     args = parser.parse_args()
     results, flops = load(args.out)
     if not results:
@@ -178,7 +227,13 @@ def main():
         plot(results, flops, accuracy_png, step_png)
     except ImportError:
         fail("matplotlib is not installed (apt-get install python3-matplotlib, or pip install matplotlib)")
-    text = report(results, flops, args.command, accuracy_png, step_png)
+    text = report(results, flops, args.command, accuracy_png, step_png, pretrain_lines(args.out))
+    for extra in args.extra:
+        title, _, path = extra.partition("=")
+        if not path or not os.path.exists(path):
+            fail(f"--extra {extra}: expected TITLE=FILE.md with an existing file")
+        with open(path, encoding="utf-8") as f:
+            text += f"\n## {title}\n\n" + f.read()
     with open(args.report + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(args.report + ".tmp", args.report)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # VCC vs full attention on the synthetic long-context QA task (docs/experiments.md).
 #
-# Trains the small encoder (configs/experiments/synthetic-encoder.yaml, span head) and the
-# small T5 (synthetic-t5.yaml, generated answers) from scratch with full attention and with
-# VCC at each length of --lengths, and with VCC alone at --vcc-only-lengths: same seed, same
-# steps, same data. Each run is scored on the held-out validation split with vcc-eval, and
-# the FLOPs of a training step are counted with vcc-bench --flops-only. Writes
-#   OUT/data/<task>-<length>/           the synthetic splits (vcc-preprocess synthetic)
+# As the paper fine-tunes pretrained models, each model is first trained on short documents
+# (--pretrain-length tokens, full attention, --pretrain-steps): the small encoder
+# (configs/experiments/synthetic-encoder.yaml, span head) and the small T5 (synthetic-t5.yaml,
+# generated answers). From that one checkpoint it is then fine-tuned with full attention and
+# with VCC at each length of --lengths, and with VCC alone at --vcc-only-lengths: same seed,
+# same steps, same data. Each run is scored on the held-out validation split with vcc-eval,
+# and the FLOPs of a training step are counted with vcc-bench --flops-only. Writes
+#   OUT/data/<task>-<length>/           the synthetic splits (vcc-preprocess synthetic --answer fact)
+#   OUT/runs/<model>-pretrain-<length>/ the short-document run every long run starts from
 #   OUT/runs/<model>-<attention>-<length>/   vcc-train runs (metrics.jsonl, train.log, checkpoints)
 #   OUT/eval/<model>-<attention>-<length>/   vcc-eval outputs (metrics.json, predictions)
 #   OUT/flops.jsonl                     FLOPs per training step, full and VCC, per length
@@ -22,14 +25,21 @@ OUT=runs/experiments/vcc-vs-full
 BUILD=build
 STEPS=150
 BATCH=4
+PRETRAIN_LENGTH=128
+PRETRAIN_FACTS=4
+PRETRAIN_STEPS=4000
+PRETRAIN_BATCH=16
 LENGTHS="2048 4096"
 VCC_ONLY_LENGTHS="8192"
-MODELS="encoder t5"
+MODELS="encoder"
 TRAIN=4000
 VALID=200
 FACTS=8
 THREADS=0
 REPORT=""
+REPORT_EXTRA=()
+ABLATION=""
+ABLATION_LENGTH=4096
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; cat <<EOF
 options (defaults in brackets):
@@ -37,6 +47,9 @@ options (defaults in brackets):
   --build DIR              CMake build folder holding bin/ [$BUILD]
   --steps N                training steps per run [$STEPS]
   --batch B                examples per step [$BATCH]
+  --pretrain-length L      length of the short-document stage [$PRETRAIN_LENGTH]
+  --pretrain-facts F       facts per short document [$PRETRAIN_FACTS]
+  --pretrain-steps N       its steps (batch $PRETRAIN_BATCH) [$PRETRAIN_STEPS]
   --lengths "L ..."        lengths run with full attention and VCC [$LENGTHS]
   --vcc-only-lengths "L .." lengths run with VCC only [$VCC_ONLY_LENGTHS]
   --models "M ..."         encoder and/or t5 [$MODELS]
@@ -44,6 +57,10 @@ options (defaults in brackets):
   --facts F                facts per document (chance EM = 100/F %) [$FACTS]
   --threads T              threads per run, 0 = all cores [$THREADS]
   --report FILE.md         also write the report there (PNGs beside it)
+  --report-extra T=F.md    append F.md to the report as section T (repeatable)
+  --ablation               also fine-tune the encoder with VCC at --ablation-length with other
+                           fine_blocks (k), block_size (b) and explore_prob values, one at a time
+  --ablation-length L      [$ABLATION_LENGTH]
 EOF
 }
 
@@ -53,6 +70,9 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift 2 ;;
     --steps) STEPS=$2; shift 2 ;;
     --batch) BATCH=$2; shift 2 ;;
+    --pretrain-length) PRETRAIN_LENGTH=$2; shift 2 ;;
+    --pretrain-facts) PRETRAIN_FACTS=$2; shift 2 ;;
+    --pretrain-steps) PRETRAIN_STEPS=$2; shift 2 ;;
     --lengths) LENGTHS=$2; shift 2 ;;
     --vcc-only-lengths) VCC_ONLY_LENGTHS=$2; shift 2 ;;
     --models) MODELS=$2; shift 2 ;;
@@ -61,6 +81,9 @@ while [ $# -gt 0 ]; do
     --facts) FACTS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --report) REPORT=$2; shift 2 ;;
+    --report-extra) REPORT_EXTRA+=(--extra "$2"); shift 2 ;;
+    --ablation) ABLATION=1; shift ;;
+    --ablation-length) ABLATION_LENGTH=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "vcc_vs_full.sh: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -84,30 +107,61 @@ log() { printf '[%s +%4ds] %s\n' "$(date +%H:%M:%S)" $(( $(date +%s) - start )) 
 make_data() {  # task length
   local task=$1 length=$2 dir="$OUT/data/$1-$2"
   [ -f "$dir/valid.h5" ] && return 0
-  local extra=()
-  [ "$task" = seq2seq ] && extra=(--max-target-length 2)
-  "$BIN/vcc-preprocess" synthetic --out-dir "$dir" --length "$length" --train "$TRAIN" --valid "$VALID" --seed 1 \
-      --facts "$FACTS" --near-miss 0.5 --depth-min 0 --depth-max 1 --task "$task" --no-jsonl --quiet "${extra[@]}" >/dev/null
+  local train=$TRAIN facts=$FACTS
+  if [ "$length" = "$PRETRAIN_LENGTH" ]; then train=$(( PRETRAIN_STEPS * PRETRAIN_BATCH )); facts=$PRETRAIN_FACTS; fi
+  "$BIN/vcc-preprocess" synthetic --out-dir "$dir" --length "$length" --train "$train" --valid "$VALID" --seed 1 \
+      --facts "$facts" --near-miss 0.5 --depth-min 0 --depth-max 1 --answer fact --task "$task" \
+      --max-target-length 4 --no-jsonl --quiet >/dev/null
 }
 
 config_of() { echo "configs/experiments/synthetic-$1.yaml"; }
 task_of() { [ "$1" = encoder ] && echo qa_extractive || echo seq2seq; }
 
-# Train and evaluate one (model, attention, length); a finished run is kept (delete it to redo).
+train() {  # name log vcc-train options...
+  local name=$1 out=$2
+  shift 2
+  "$BIN/vcc-train" "$@" >"$out" 2>&1 ||
+    { echo "vcc_vs_full.sh: error: training $name failed, see $out:" >&2; tail -3 "$out" >&2; exit 1; }
+}
+
+# The short-document stage of a model (full attention); kept once finished.
+pretrain() {  # model
+  local model=$1 name="$1-pretrain-$PRETRAIN_LENGTH" data="$OUT/data/$(task_of "$1")-$PRETRAIN_LENGTH"
+  local run="$OUT/runs/$name"
+  make_data "$(task_of "$model")" "$PRETRAIN_LENGTH"
+  if [ ! -e "$run/done" ]; then
+    rm -rf "$run"
+    log "pretrain $name ($PRETRAIN_STEPS steps of $PRETRAIN_BATCH x $PRETRAIN_LENGTH tokens)"
+    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set model.vcc.enabled=false \
+        data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
+        train.run_dir="$run" train.max_steps="$PRETRAIN_STEPS" train.batch_size="$PRETRAIN_BATCH" \
+        train.threads="$THREADS" optim.lr=1e-3 schedule.warmup_steps=100 valid.every_steps=250 \
+        checkpoint.every_steps=500
+    touch "$run/done"
+  fi
+  log "$name: validation $(grep '"type":"valid"' "$run/metrics.jsonl" | tail -1 | grep -o '"em":[0-9.]*')"
+}
+
+# Fine-tune and evaluate one (model, attention, length) from the model's short-document
+# checkpoint; a finished run is kept (delete it to redo). attention: full, vcc, or
+# vcc+KEY=VALUE (an ablation: model.vcc.KEY=VALUE).
 run_one() {  # model attention length
   local model=$1 attention=$2 length=$3
   local name="$model-$attention-$length" data="$OUT/data/$(task_of "$model")-$length"
   local run="$OUT/runs/$name" eval="$OUT/eval/$name"
   make_data "$(task_of "$model")" "$length"
   local switch=(model.vcc.enabled=false)
-  [ "$attention" = vcc ] && switch=(model.vcc.enabled=true)
+  case "$attention" in
+    vcc) switch=(model.vcc.enabled=true) ;;
+    vcc+*) switch=(model.vcc.enabled=true "model.vcc.${attention#vcc+}") ;;
+  esac
   if [ ! -f "$eval/metrics.json" ]; then
     rm -rf "$run" "$eval"
     log "train $name ($STEPS steps of $BATCH x $length tokens)"
-    "$BIN/vcc-train" --config "$(config_of "$model")" --set "${switch[@]}" \
+    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set "${switch[@]}" \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
         train.run_dir="$run" train.max_steps="$STEPS" train.batch_size="$BATCH" train.threads="$THREADS" \
-        >"$OUT/$name.train.out" 2>&1 || { echo "vcc_vs_full.sh: error: training $name failed, see $OUT/$name.train.out" >&2; tail -3 "$OUT/$name.train.out" >&2; exit 1; }
+        train.init_from="$OUT/runs/$model-pretrain-$PRETRAIN_LENGTH/last"
     log "eval $name"
     "$BIN/vcc-eval" run --model "$run/last" --data "$data/valid.h5" --out "$eval" --threads "$THREADS" --quiet \
         >"$OUT/$name.eval.out" 2>&1 || { echo "vcc_vs_full.sh: error: evaluating $name failed, see $OUT/$name.eval.out" >&2; exit 1; }
@@ -126,6 +180,7 @@ done
 mv "$FLOPS.tmp" "$FLOPS"
 
 for model in $MODELS; do
+  pretrain "$model"
   for length in $LENGTHS; do
     run_one "$model" full "$length"
     run_one "$model" vcc "$length"
@@ -133,10 +188,18 @@ for model in $MODELS; do
   for length in $VCC_ONLY_LENGTHS; do run_one "$model" vcc "$length"; done
 done
 
+if [ -n "$ABLATION" ]; then
+  pretrain encoder
+  for setting in fine_blocks=2 fine_blocks=4 fine_blocks=16 fine_blocks=32 block_size=8 block_size=48 \
+                 explore_prob=0 explore_prob=0.3; do
+    run_one encoder "vcc+$setting" "$ABLATION_LENGTH"
+  done
+fi
+
 PY=${PYTHON:-python3}
 "$PY" tools/experiments/collect_results.py "$OUT" --facts "$FACTS"
 if [ -n "$REPORT" ]; then
-  "$PY" tools/experiments/report.py "$OUT" --out "$REPORT" \
-      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS"
+  "$PY" tools/experiments/report.py "$OUT" --out "$REPORT" "${REPORT_EXTRA[@]}" \
+      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}"
 fi
 log "done: $OUT/results.json"
