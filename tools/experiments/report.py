@@ -36,13 +36,13 @@ def load(out):
 
 
 def pretrain_lines(out):
-    """One line per short-document stage: its last validation EM and its training time."""
+    """One line per pretraining and adaptation stage: its last validation EM and its time."""
     lines = []
     runs = os.path.join(out, "runs")
     for name in sorted(os.listdir(runs)) if os.path.isdir(runs) else []:
         parts = name.rsplit("-", 2)
         path = os.path.join(runs, name, "metrics.jsonl")
-        if len(parts) != 3 or parts[1] != "pretrain" or not os.path.exists(path):
+        if len(parts) != 3 or not (parts[1] == "pretrain" or parts[1].startswith("adapt_")) or not os.path.exists(path):
             continue
         with open(path, encoding="utf-8") as f:
             records = [json.loads(line) for line in f if line.strip()]
@@ -51,8 +51,10 @@ def pretrain_lines(out):
         if not train or not valid:
             continue
         seconds = sum(r["ms_per_step"] for r in train) / len(train) * train[-1]["step"] / 1000.0
-        lines.append(f"- {parts[0]} pretraining on {parts[2]}-token documents, full attention: {train[-1]['step']} "
-                     f"steps, {seconds / 60:.1f} min, validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}.")
+        stage = ("stage 1, pretraining" if parts[1] == "pretrain" else "stage 2, adaptation") + f" on {parts[2]}-token documents"
+        attention = "full attention" if parts[1] in ("pretrain", "adapt_full") else "VCC"
+        lines.append(f"- {parts[0]}, {stage}, {attention}: {train[-1]['step']} steps, {seconds / 60:.1f} min, "
+                     f"validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}.")
     return lines
 
 
@@ -141,9 +143,11 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained):
         "",
         "Task: `vcc-preprocess synthetic --answer fact` (docs/data.md): the question `what is KEY ?` at the",
         "front, the answer the fact `KEY : VALUE` somewhere in the document among look-alike distractor",
-        "facts. Each model is first trained on short documents with full attention (the `pretrain` run);",
-        "every long run starts from that checkpoint with the same seed and sees the same batches: only the",
-        "attention differs. EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint);",
+        "facts. Each model is pretrained on short documents with full attention (stage 1), then adapted",
+        "on longer ones in two branches, full attention and VCC (stage 2, as the paper continues",
+        "pretraining with VCC), then fine-tuned at each length from its own branch (stage 3, the table):",
+        "same seed, same steps, same batches; only the attention differs.",
+        "EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint);",
         "ms / step: median training-step time; training s: fine-tuning only (steps x ms / step).",
         "",
         "## Results",

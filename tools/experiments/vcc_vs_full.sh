@@ -1,34 +1,41 @@
 #!/usr/bin/env bash
 # VCC vs full attention on the synthetic long-context QA task (docs/experiments.md).
 #
-# As the paper fine-tunes pretrained models, each model is first trained on short documents
-# (--pretrain-length tokens, full attention, --pretrain-steps): the small encoder
-# (configs/experiments/synthetic-encoder.yaml, span head) and the small T5 (synthetic-t5.yaml,
-# generated answers). From that one checkpoint it is then fine-tuned with full attention and
-# with VCC at each length of --lengths, and with VCC alone at --vcc-only-lengths: same seed,
-# same steps, same data. Each run is scored on the held-out validation split with vcc-eval,
+# As the paper fine-tunes pretrained models (VCC's after continued pretraining with VCC), each
+# model goes through three stages: the small encoder (configs/experiments/synthetic-encoder.yaml,
+# span head) and the small T5 (synthetic-t5.yaml, generated answers) are
+#   1. pretrained on short documents (--pretrain-length tokens, full attention), once;
+#   2. adapted on --adapt-length documents in two branches from that checkpoint, one with full
+#      attention and one with VCC (same steps, same batches): each attention's own "pretrained"
+#      model, as the paper continues pretraining with VCC;
+#   3. fine-tuned from its branch with full attention and with VCC at each length of --lengths,
+#      and with VCC alone at --vcc-only-lengths: same seed, same steps, same data. Each run is scored on the held-out validation split with vcc-eval,
 # and the FLOPs of a training step are counted with vcc-bench --flops-only. Writes
 #   OUT/data/<task>-<length>/           the synthetic splits (vcc-preprocess synthetic --answer fact)
-#   OUT/runs/<model>-pretrain-<length>/ the short-document run every long run starts from
+#   OUT/runs/<model>-pretrain-<length>/ stage 1
+#   OUT/runs/<model>-adapt_<attention>-<length>/ stage 2
 #   OUT/runs/<model>-<attention>-<length>/   vcc-train runs (metrics.jsonl, train.log, checkpoints)
 #   OUT/eval/<model>-<attention>-<length>/   vcc-eval outputs (metrics.json, predictions)
 #   OUT/flops.jsonl                     FLOPs per training step, full and VCC, per length
 #   OUT/results.json                    [{length, model, attention, em, f1, step_ms, peak_mib, ...}]
 # then tools/experiments/report.py turns OUT into a Markdown report with PNG plots.
 #
-#   tools/experiments/vcc_vs_full.sh                       # the default sweep (about 30 min on 2 cores)
+#   tools/experiments/vcc_vs_full.sh --report docs/experiments.md   # the encoder sweep (about 35 min on 2 cores)
+#   tools/experiments/vcc_vs_full.sh --ablation --models "encoder t5"  # + the VCC ablation and the small T5
 #   tools/experiments/vcc_vs_full.sh --steps 40 --lengths 2048 --vcc-only-lengths "" --out /tmp/smoke
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 OUT=runs/experiments/vcc-vs-full
 BUILD=build
-STEPS=150
+STEPS=400
 BATCH=4
 PRETRAIN_LENGTH=128
 PRETRAIN_FACTS=4
 PRETRAIN_STEPS=4000
 PRETRAIN_BATCH=16
+ADAPT_LENGTH=512
+ADAPT_STEPS=1000
 LENGTHS="2048 4096"
 VCC_ONLY_LENGTHS="8192"
 MODELS="encoder"
@@ -50,6 +57,8 @@ options (defaults in brackets):
   --pretrain-length L      length of the short-document stage [$PRETRAIN_LENGTH]
   --pretrain-facts F       facts per short document [$PRETRAIN_FACTS]
   --pretrain-steps N       its steps (batch $PRETRAIN_BATCH) [$PRETRAIN_STEPS]
+  --adapt-length L         length of the adaptation stage [$ADAPT_LENGTH]
+  --adapt-steps N          its steps (batch $PRETRAIN_BATCH) per attention [$ADAPT_STEPS]
   --lengths "L ..."        lengths run with full attention and VCC [$LENGTHS]
   --vcc-only-lengths "L .." lengths run with VCC only [$VCC_ONLY_LENGTHS]
   --models "M ..."         encoder and/or t5 [$MODELS]
@@ -73,6 +82,8 @@ while [ $# -gt 0 ]; do
     --pretrain-length) PRETRAIN_LENGTH=$2; shift 2 ;;
     --pretrain-facts) PRETRAIN_FACTS=$2; shift 2 ;;
     --pretrain-steps) PRETRAIN_STEPS=$2; shift 2 ;;
+    --adapt-length) ADAPT_LENGTH=$2; shift 2 ;;
+    --adapt-steps) ADAPT_STEPS=$2; shift 2 ;;
     --lengths) LENGTHS=$2; shift 2 ;;
     --vcc-only-lengths) VCC_ONLY_LENGTHS=$2; shift 2 ;;
     --models) MODELS=$2; shift 2 ;;
@@ -109,6 +120,7 @@ make_data() {  # task length
   [ -f "$dir/valid.h5" ] && return 0
   local train=$TRAIN facts=$FACTS
   if [ "$length" = "$PRETRAIN_LENGTH" ]; then train=$(( PRETRAIN_STEPS * PRETRAIN_BATCH )); facts=$PRETRAIN_FACTS; fi
+  [ "$length" = "$ADAPT_LENGTH" ] && train=$(( ADAPT_STEPS * PRETRAIN_BATCH ))
   "$BIN/vcc-preprocess" synthetic --out-dir "$dir" --length "$length" --train "$train" --valid "$VALID" --seed 1 \
       --facts "$facts" --near-miss 0.5 --depth-min 0 --depth-max 1 --answer fact --task "$task" \
       --max-target-length 4 --no-jsonl --quiet >/dev/null
@@ -142,8 +154,28 @@ pretrain() {  # model
   log "$name: validation $(grep '"type":"valid"' "$run/metrics.jsonl" | tail -1 | grep -o '"em":[0-9.]*')"
 }
 
-# Fine-tune and evaluate one (model, attention, length) from the model's short-document
-# checkpoint; a finished run is kept (delete it to redo). attention: full, vcc, or
+# The adaptation stage of a model with one attention (full or vcc), from its pretraining
+# checkpoint; kept once finished.
+adapt() {  # model attention
+  local model=$1 attention=$2 name="$1-adapt_$2-$ADAPT_LENGTH" data="$OUT/data/$(task_of "$1")-$ADAPT_LENGTH"
+  local run="$OUT/runs/$name"
+  make_data "$(task_of "$model")" "$ADAPT_LENGTH"
+  if [ ! -e "$run/done" ]; then
+    rm -rf "$run"
+    log "adapt $name ($ADAPT_STEPS steps of $PRETRAIN_BATCH x $ADAPT_LENGTH tokens)"
+    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" \
+        --set model.vcc.enabled=$([ "$attention" = vcc ] && echo true || echo false) \
+        data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
+        train.run_dir="$run" train.max_steps="$ADAPT_STEPS" train.batch_size="$PRETRAIN_BATCH" \
+        train.threads="$THREADS" valid.every_steps=250 checkpoint.every_steps=500 \
+        train.init_from="$OUT/runs/$model-pretrain-$PRETRAIN_LENGTH/last"
+    touch "$run/done"
+  fi
+  log "$name: validation $(grep '"type":"valid"' "$run/metrics.jsonl" | tail -1 | grep -o '"em":[0-9.]*')"
+}
+
+# Fine-tune and evaluate one (model, attention, length) from the model's adaptation
+# checkpoint for that attention; a finished run is kept (delete it to redo). attention: full, vcc, or
 # vcc+KEY=VALUE (an ablation: model.vcc.KEY=VALUE).
 run_one() {  # model attention length
   local model=$1 attention=$2 length=$3
@@ -161,7 +193,7 @@ run_one() {  # model attention length
     train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set "${switch[@]}" \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
         train.run_dir="$run" train.max_steps="$STEPS" train.batch_size="$BATCH" train.threads="$THREADS" \
-        train.init_from="$OUT/runs/$model-pretrain-$PRETRAIN_LENGTH/last"
+        train.init_from="$OUT/runs/$model-adapt_${attention%%+*}-$ADAPT_LENGTH/last"
     log "eval $name"
     "$BIN/vcc-eval" run --model "$run/last" --data "$data/valid.h5" --out "$eval" --threads "$THREADS" --quiet \
         >"$OUT/$name.eval.out" 2>&1 || { echo "vcc_vs_full.sh: error: evaluating $name failed, see $OUT/$name.eval.out" >&2; exit 1; }
@@ -181,6 +213,8 @@ mv "$FLOPS.tmp" "$FLOPS"
 
 for model in $MODELS; do
   pretrain "$model"
+  adapt "$model" full
+  adapt "$model" vcc
   for length in $LENGTHS; do
     run_one "$model" full "$length"
     run_one "$model" vcc "$length"
@@ -190,16 +224,21 @@ done
 
 if [ -n "$ABLATION" ]; then
   pretrain encoder
-  for setting in fine_blocks=2 fine_blocks=4 fine_blocks=16 fine_blocks=32 block_size=8 block_size=48 \
+  adapt encoder vcc
+  for setting in fine_blocks=8 fine_blocks=16 fine_blocks=64 block_size=4 block_size=16 \
                  explore_prob=0 explore_prob=0.3; do
     run_one encoder "vcc+$setting" "$ABLATION_LENGTH"
   done
 fi
 
+# A Python with matplotlib for the plots: $PYTHON, the one on PATH, else Debian's.
 PY=${PYTHON:-python3}
+if [ -n "$REPORT" ] && ! "$PY" -c "import matplotlib" 2>/dev/null && /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+  PY=/usr/bin/python3
+fi
 "$PY" tools/experiments/collect_results.py "$OUT" --facts "$FACTS"
 if [ -n "$REPORT" ]; then
   "$PY" tools/experiments/report.py "$OUT" --out "$REPORT" "${REPORT_EXTRA[@]}" \
-      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}"
+      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}"
 fi
 log "done: $OUT/results.json"
