@@ -69,7 +69,7 @@ run() {
         model.vocab_size=32128 model.vcc.num_vip=64 model.vcc.fine_blocks=16 \
         data.train="$data" data.valid="$data" data.tokenizer="$TOK" train.run_dir="$run" \
         train.max_steps="$STEPS" train.batch_size=4 train.threads="$THREADS" valid.every_steps="$STEPS" \
-        valid.max_new_tokens="$target" valid.max_examples=0 optim.lr=1e-3 "${init[@]}" >"$OUT/$name.train.out" 2>&1 ||
+        valid.max_new_tokens="$target" valid.max_examples=0 optim.lr=1e-3 schedule.warmup_steps=$(( STEPS / 10 )) "${init[@]}" >"$OUT/$name.train.out" 2>&1 ||
       { echo "real_samples.sh: error: training $name failed, see $OUT/$name.train.out:" >&2; tail -3 "$OUT/$name.train.out" >&2; exit 1; }
     log "eval $name"
     "$BIN/vcc-eval" run --model "$run/last" --data "$data" --tokenizer "$TOK" --out "$OUT/eval/$name" \
