@@ -53,9 +53,24 @@ def pretrain_lines(out):
         seconds = sum(r["ms_per_step"] for r in train) / len(train) * train[-1]["step"] / 1000.0
         stage = ("stage 1, pretraining" if parts[1] == "pretrain" else "stage 2, adaptation") + f" on {parts[2]}-token documents"
         attention = "full attention" if parts[1] in ("pretrain", "adapt_full") else "VCC"
-        lines.append(f"- {parts[0]}, {stage}, {attention}: {train[-1]['step']} steps, {seconds / 60:.1f} min, "
-                     f"validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}.")
-    return lines
+        order = (parts[0], 0 if parts[1] == "pretrain" else 1, parts[1])
+        lines.append((order, seconds, f"- {parts[0]}, {stage}, {attention}: {train[-1]['step']} steps, "
+                      f"{seconds / 60:.1f} min, validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}."))
+    lines.sort()
+    return [text for _, _, text in lines], sum(seconds for _, seconds, _ in lines)
+
+
+def vcc_defaults(out, model, length):
+    """'block_size 8, fine_blocks 32, explore_prob 0.1' from the default VCC run's saved config."""
+    path = os.path.join(out, "runs", f"{model}-vcc-{length}", "config.yaml")
+    found = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.strip().partition(":")
+                if key in ("block_size", "fine_blocks", "explore_prob") and key not in found:
+                    found[key] = value.strip()
+    return ", ".join(f"{k} {v}" for k, v in found.items()) or "see the config"
 
 
 def cpu_name():
@@ -126,7 +141,7 @@ def plot(results, flops, accuracy_png, step_png):
     plt.close(fig)
 
 
-def report(all_results, flops, command, accuracy_png, step_png, pretrained):
+def report(all_results, flops, command, accuracy_png, step_png, pretrained, out):
     results = [r for r in all_results if not r.get("setting")]
     ablation = [r for r in all_results if r.get("setting")]
     by_key = {(r["model"], r["attention"], r["length"]): r for r in results}
@@ -152,7 +167,7 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained):
         "",
         "## Results",
         "",
-        *pretrained,
+        *pretrained[0],
         "",
         "| model | length | attention | EM | F1 | chance EM | ms / step | speed-up | FLOP speed-up | peak RSS MiB | training s |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -165,7 +180,10 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained):
         lines.append(f"| {r['model']} | {r['length']} | {r['attention']} | {r['em']:.1f} | {r['f1']:.1f} | "
                      f"{r['chance_em']:.1f} | {r['step_ms']:.0f} | {speedup} | {flop_speedup} | "
                      f"{r['peak_mib']:.0f} | {r['train_s']:.0f} |")
-    lines += ["", "## What the numbers say", ""]
+    total = pretrained[1] + sum(r["train_s"] for r in all_results)
+    lines += ["", f"Training time of every stage and run above: {total / 60:.0f} min on this machine (without "
+              "validation, evaluation and data generation, which the script's log times as well).",
+              "", "## What the numbers say", ""]
     for r in results:
         if r["attention"] != "vcc":
             continue
@@ -186,7 +204,7 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained):
             "## Ablation: VCC settings",
             "",
             "The encoder fine-tuned with VCC from the same checkpoint, one `model.vcc` option changed at a time",
-            "(defaults: fine_blocks k = 8, block_size b = 16, explore_prob 0.1).",
+            f"(defaults, the last row: {vcc_defaults(out, ablation[0]['model'], ablation[0]['length'])}).",
             "",
             "| length | setting | EM | F1 | ms / step | speed-up vs full |",
             "|---:|---|---:|---:|---:|---:|",
@@ -231,7 +249,7 @@ def main():
         plot(results, flops, accuracy_png, step_png)
     except ImportError:
         fail("matplotlib is not installed (apt-get install python3-matplotlib, or pip install matplotlib)")
-    text = report(results, flops, args.command, accuracy_png, step_png, pretrain_lines(args.out))
+    text = report(results, flops, args.command, accuracy_png, step_png, pretrain_lines(args.out), args.out)
     for extra in args.extra:
         title, _, path = extra.partition("=")
         if not path or not os.path.exists(path):
