@@ -6,6 +6,17 @@
 
 namespace vcc::train {
 
+std::string generated_text(const std::vector<int64_t>& ids, int64_t eos, const data::Tokenizer& tokenizer) {
+  std::vector<int32_t> kept;
+  for (int64_t id : ids) {
+    if (id == eos) break;
+    // Ids past the tokenizer are the rows models pad their vocabulary with (T5: 32128 rows for
+    // 32106 ids); an untrained model can pick them. They decode to nothing, as in Hugging Face.
+    if (id >= 0 && id < tokenizer.vocab_size()) kept.push_back(static_cast<int32_t>(id));
+  }
+  return tokenizer.decode(kept);
+}
+
 Seq2SeqTask::Seq2SeqTask(std::shared_ptr<models::T5Model> model, const TaskOptions& options, int64_t max_target_length)
     : model_(std::move(model)), options_(options), max_target_length_(max_target_length) {}
 
@@ -44,13 +55,9 @@ std::vector<TaskPrediction> Seq2SeqTask::predict(const data::Batch& batch) {
   const int64_t eos = model_->config().eos_token_id;
   std::vector<TaskPrediction> preds(B);
   for (int64_t b = 0; b < B; ++b) {
-    std::vector<int32_t> row;
-    for (int64_t t = 1; t < L; ++t) {  // position 0 is the decoder start id
-      const int64_t id = ids[b * L + t];
-      if (id == eos) break;
-      row.push_back(static_cast<int32_t>(id));
-    }
-    preds[b].text = options_.tokenizer->decode(row);
+    // Position 0 is the decoder start id.
+    const std::vector<int64_t> row(ids.begin() + b * L + 1, ids.begin() + (b + 1) * L);
+    preds[b].text = generated_text(row, eos, *options_.tokenizer);
     preds[b].type = data::AnswerType::Span;
   }
   return preds;

@@ -9,6 +9,10 @@
 
 namespace vcc::train {
 
+// The answer text of generated ids: up to the first eos; ids outside the tokenizer (the
+// padding rows of a model's vocabulary) are dropped.
+std::string generated_text(const std::vector<int64_t>& ids, int64_t eos, const data::Tokenizer& tokenizer);
+
 class Seq2SeqTask : public ModelTask {
  public:
   // max_target_length: the split's label length (the default generation budget).

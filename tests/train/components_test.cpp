@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/synthetic_task.h"
 #include "train/extractive_qa_task.h"
+#include "train/seq2seq_task.h"
 #include "train/train_log.h"
 #include "train/validation.h"
 #include "train_test_util.h"
@@ -61,6 +63,19 @@ TEST(SpanDecoding, TokenTypesMarkTheQueryZeroAndTheContextOne) {
   // Row 0: query of 3 tokens (+ its </s> slot) -> context from index 3; row 1: empty query.
   EXPECT_EQ(question_context_types(batch).to_vector<int64_t>(),
             (std::vector<int64_t>{0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}));
+}
+
+TEST(GeneratedText, StopsAtEosAndDropsIdsPastTheTokenizer) {
+  Scratch scratch;
+  const data::SyntheticVocabulary vocab = data::synthetic_vocabulary(16, 8);
+  data::TokenizerOptions o;
+  o.extra_ids = 0;
+  const data::Tokenizer tok = data::Tokenizer::load(scratch.write("t.model", data::synthetic_tokenizer_model(vocab)), o);
+  const std::vector<int32_t> what = tok.encode("what is");
+  ASSERT_EQ(what.size(), 2u);
+  const int64_t past = tok.vocab_size() + 5;  // a padding row of a larger model vocabulary
+  EXPECT_EQ(generated_text({what[0], past, what[1], 1, what[0]}, 1, tok), "what is");
+  EXPECT_EQ(generated_text({past, 1}, 1, tok), "");
 }
 
 TEST(TrainLog, DurationsBytesAndCounts) {
