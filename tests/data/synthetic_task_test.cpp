@@ -30,6 +30,16 @@ SyntheticVocabulary* SyntheticTask::vocab_ = nullptr;
 testing::ScratchDir* SyntheticTask::dir_ = nullptr;
 Tokenizer* SyntheticTask::tok_ = nullptr;
 
+// Extractive encoding of synthetic documents of `length` tokens (they fill it exactly).
+EncoderOptions extractive_options(int64_t length) {
+  EncoderOptions eo;
+  eo.max_length = length;
+  eo.max_target_length = 4;
+  eo.task = Task::QaExtractive;
+  eo.overflow = Overflow::Error;
+  return eo;
+}
+
 TEST_F(SyntheticTask, ReproducibleBySeedAndDifferentAcrossSeedsAndSplits) {
   SyntheticOptions o;
   o.length = 1024;
@@ -71,12 +81,7 @@ TEST_F(SyntheticTask, AnswerSpanIsAlwaysLocatedAtTheGoldToken) {
   SyntheticOptions o;
   o.length = 1024;
   o.seed = 9;
-  EncoderOptions eo;
-  eo.max_length = 1024;
-  eo.max_target_length = 4;
-  eo.task = Task::QaExtractive;
-  eo.overflow = Overflow::Error;
-  ExampleEncoder enc(*tok_, eo);
+  ExampleEncoder enc(*tok_, extractive_options(1024));
   EncodeStats stats;
   for (int64_t i = 0; i < 50; ++i) {
     SyntheticGold gold;
@@ -98,12 +103,7 @@ TEST_F(SyntheticTask, FactAnswersSpanTheAskedKeyColonAndValue) {
   o.length = 512;
   o.seed = 5;
   o.answer_is_fact = true;
-  EncoderOptions eo;
-  eo.max_length = 512;
-  eo.max_target_length = 4;
-  eo.task = Task::QaExtractive;
-  eo.overflow = Overflow::Error;
-  ExampleEncoder enc(*tok_, eo);
+  ExampleEncoder enc(*tok_, extractive_options(512));
   EncodeStats stats;
   for (int64_t i = 0; i < 20; ++i) {
     SyntheticGold gold;

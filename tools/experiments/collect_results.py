@@ -17,24 +17,13 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from plot_metrics import read_run  # noqa: E402  (tools/plot_metrics.py: the metrics.jsonl reader)
+
 
 def fail(message):
     print(f"collect_results: error: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def read_jsonl(path):
-    records = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                fail(f"{path}:{number}: malformed JSON: {e.msg}")
-    return records
 
 
 def collect(out, facts):
@@ -56,9 +45,7 @@ def collect(out, facts):
             print(f"collect_results: skipping {name}: unfinished (no metrics.jsonl or eval/metrics.json)",
                   file=sys.stderr)
             continue
-        records = read_jsonl(metrics_path)
-        train = [r for r in records if r.get("type") == "train"]
-        valid = [r for r in records if r.get("type") == "valid"]
+        train, valid = read_run(metrics_path)
         if not train:
             fail(f"{metrics_path}: no training records")
         windows = [r["ms_per_step"] for r in train[1:]] or [train[0]["ms_per_step"]]

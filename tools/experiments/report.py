@@ -15,6 +15,9 @@ import os
 import platform
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from plot_metrics import read_run  # noqa: E402  (tools/plot_metrics.py: the metrics.jsonl reader)
+
 
 def fail(message):
     print(f"report: error: {message}", file=sys.stderr)
@@ -44,10 +47,7 @@ def pretrain_lines(out):
         path = os.path.join(runs, name, "metrics.jsonl")
         if len(parts) != 3 or not (parts[1] == "pretrain" or parts[1].startswith("adapt_")) or not os.path.exists(path):
             continue
-        with open(path, encoding="utf-8") as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        train = [r for r in records if r.get("type") == "train"]
-        valid = [r for r in records if r.get("type") == "valid"]
+        train, valid = read_run(path)
         if not train or not valid:
             continue
         seconds = sum(r["ms_per_step"] for r in train) / len(train) * train[-1]["step"] / 1000.0
