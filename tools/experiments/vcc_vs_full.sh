@@ -136,42 +136,36 @@ train() {  # name log vcc-train options...
     { echo "vcc_vs_full.sh: error: training $name failed, see $out:" >&2; tail -3 "$out" >&2; exit 1; }
 }
 
-# The short-document stage of a model (full attention); kept once finished.
-pretrain() {  # model
-  local model=$1 name="$1-pretrain-$PRETRAIN_LENGTH" data="$OUT/data/$(task_of "$1")-$PRETRAIN_LENGTH"
+# A stage before the long runs (pretrain or adapt_<attention>), trained with batch
+# $PRETRAIN_BATCH and kept once finished. Extra vcc-train options follow the length and steps.
+stage() {  # model stage length steps vcc-train options...
+  local model=$1 kind=${2%%_*} name="$1-$2-$3" length=$3 steps=$4 data="$OUT/data/$(task_of "$1")-$3"
   local run="$OUT/runs/$name"
-  make_data "$(task_of "$model")" "$PRETRAIN_LENGTH"
+  shift 4
+  make_data "$(task_of "$model")" "$length"
   if [ ! -e "$run/done" ]; then
     rm -rf "$run"
-    log "pretrain $name ($PRETRAIN_STEPS steps of $PRETRAIN_BATCH x $PRETRAIN_LENGTH tokens)"
-    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set model.vcc.enabled=false \
+    log "$kind $name ($steps steps of $PRETRAIN_BATCH x $length tokens)"
+    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
-        train.run_dir="$run" train.max_steps="$PRETRAIN_STEPS" train.batch_size="$PRETRAIN_BATCH" \
-        train.threads="$THREADS" optim.lr=1e-3 schedule.warmup_steps=100 valid.every_steps=250 \
-        checkpoint.every_steps=500
+        train.run_dir="$run" train.max_steps="$steps" train.batch_size="$PRETRAIN_BATCH" \
+        train.threads="$THREADS" valid.every_steps=250 checkpoint.every_steps=500 "$@"
     touch "$run/done"
   fi
   log "$name: validation $(grep '"type":"valid"' "$run/metrics.jsonl" | tail -1 | grep -o '"em":[0-9.]*')"
 }
 
-# The adaptation stage of a model with one attention (full or vcc), from its pretraining
-# checkpoint; kept once finished.
+# Stage 1: short documents, full attention, from a fresh initialisation.
+pretrain() {  # model
+  stage "$1" pretrain "$PRETRAIN_LENGTH" "$PRETRAIN_STEPS" model.vcc.enabled=false optim.lr=1e-3 \
+      schedule.warmup_steps=100
+}
+
+# Stage 2: one attention (full or vcc) from the stage-1 checkpoint.
 adapt() {  # model attention
-  local model=$1 attention=$2 name="$1-adapt_$2-$ADAPT_LENGTH" data="$OUT/data/$(task_of "$1")-$ADAPT_LENGTH"
-  local run="$OUT/runs/$name"
-  make_data "$(task_of "$model")" "$ADAPT_LENGTH"
-  if [ ! -e "$run/done" ]; then
-    rm -rf "$run"
-    log "adapt $name ($ADAPT_STEPS steps of $PRETRAIN_BATCH x $ADAPT_LENGTH tokens)"
-    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" \
-        --set model.vcc.enabled=$([ "$attention" = vcc ] && echo true || echo false) \
-        data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
-        train.run_dir="$run" train.max_steps="$ADAPT_STEPS" train.batch_size="$PRETRAIN_BATCH" \
-        train.threads="$THREADS" valid.every_steps=250 checkpoint.every_steps=500 \
-        train.init_from="$OUT/runs/$model-pretrain-$PRETRAIN_LENGTH/last"
-    touch "$run/done"
-  fi
-  log "$name: validation $(grep '"type":"valid"' "$run/metrics.jsonl" | tail -1 | grep -o '"em":[0-9.]*')"
+  stage "$1" "adapt_$2" "$ADAPT_LENGTH" "$ADAPT_STEPS" \
+      model.vcc.enabled=$([ "$2" = vcc ] && echo true || echo false) \
+      train.init_from="$OUT/runs/$1-pretrain-$PRETRAIN_LENGTH/last"
 }
 
 # Fine-tune and evaluate one (model, attention, length) from the model's adaptation
