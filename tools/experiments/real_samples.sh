@@ -84,13 +84,14 @@ run narrativeqa-16k "$OUT/narrativeqa.h5" 16384 47 --rouge
 PY=${PYTHON:-python3}
 "$PY" - "$OUT" "$STEPS" "${INIT:-from scratch}" "$REPORT" "$0 --out $OUT --steps $STEPS${INIT:+ --init-from $INIT}" <<'EOF'
 import json, os, sys
+sys.path.insert(0, "tools")
+from plot_metrics import read_run  # the metrics.jsonl reader
 out, steps, init, report, command = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 rows = []
 for name in ("hotpotqa-4k", "narrativeqa-16k"):
     with open(os.path.join(out, "eval", name, "metrics.json"), encoding="utf-8") as f:
         m = json.load(f)
-    with open(os.path.join(out, "runs", name, "metrics.jsonl"), encoding="utf-8") as f:
-        train = [json.loads(l) for l in f if l.strip() and '"type":"train"' in l]
+    train, _ = read_run(os.path.join(out, "runs", name))
     step_ms = sorted(r["ms_per_step"] for r in train[1:] or train)[len(train[1:] or train) // 2]
     rows.append({"dataset": name, "examples": m["examples"], "em": m["em"], "f1": m["f1"],
                  "rougeL": m.get("rougeL"), "step_ms": round(step_ms, 1), "steps": steps, "init": init,
