@@ -2,6 +2,7 @@
 // Module: a named tree of parameters and sub-modules (PyTorch-style registration), so
 // checkpoints, converters and optimizers address every weight by its module path, e.g.
 // "encoder.layer.3.attention.self.query.weight".
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,6 +33,10 @@ class Module {
   bool training() const { return training_; }
 
   void zero_grad() const;
+
+  // Calls fn on this module and then on every module below it (depth first, registration
+  // order), e.g. to switch a setting of every Linear.
+  void apply(const std::function<void(Module&)>& fn);
 
  protected:
   // Creates a trainable parameter holding `value`.

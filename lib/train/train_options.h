@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/precision.h"
 #include "io/config.h"
 
 namespace vcc::train {
@@ -34,6 +35,7 @@ struct TrainSettings {
   uint64_t seed = 0;
   int threads = 0;
   std::string device;
+  Precision precision = Precision::FP32;
   int64_t batch_size = 0, accum_steps = 1, epochs = 0, max_steps = 0, stop_at_step = 0;
   std::string init_from, resume;
   NanPolicy nan_policy = NanPolicy::Stop;

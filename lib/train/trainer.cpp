@@ -24,6 +24,7 @@
 #include "models/model_factory.h"
 #include "models/roberta.h"
 #include "models/t5.h"
+#include "nn/linear.h"
 #include "optim/clip_grad.h"
 #include "optim/optim_config.h"
 #include "train/stop_signal.h"
@@ -208,6 +209,7 @@ void Trainer::Impl::setup() {
     if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model)) r->layers().set_checkpointing(true);
     if (auto t = std::dynamic_pointer_cast<models::T5Model>(model)) t->set_gradient_checkpointing(true);
   }
+  nn::set_linear_compute_dtype(*model, compute_dtype(s.precision));
   for (const auto& [name, p] : model->named_parameters()) params.push_back(p);
 
   TaskOptions to;
@@ -289,7 +291,9 @@ void Trainer::Impl::setup() {
     b << "[run] batch " << s.batch_size << " = " << world << " process" << (world > 1 ? "es" : "") << " x "
       << s.accum_steps << " micro-batch" << (s.accum_steps > 1 ? "es" : "") << " x "
       << s.batch_size / micro_per_step << "; " << threads << " thread" << (threads > 1 ? "s" : "") << " each; device "
-      << device.str() << "; dist " << comm.backend();
+      << device.str() << "; precision " << precision_name(s.precision)
+      << (s.precision == Precision::BF16 && device.is_cpu() ? " (on the CPU: the GPU's numbers, slower than fp32)" : "")
+      << "; dist " << comm.backend();
     log.line(b.str());
     log.line("[run] options: " + non_default_options(config));
   }

@@ -5,6 +5,7 @@
 #include "core/cuda/blas_handle.h"
 #include "gpu_test_util.h"
 #include "kernels/matmul.h"
+#include "nn/linear.h"
 
 using namespace vcc;
 using namespace vcc::gpu_testing;
@@ -62,4 +63,28 @@ TEST(MatmulGpu, Float64AndBfloat16) {
   const Tensor af = randn_bf16_exact({33, 64}, 17), bf = randn_bf16_exact({64, 17}, 18);
   // bf16 inputs, float32 accumulation: only the output rounding differs from float32.
   EXPECT_TRUE(close_bf16(kernels::matmul(gpu(af).to(DType::BF16), gpu(bf).to(DType::BF16)), kernels::matmul(af, bf)));
+}
+
+TEST(MatmulGpu, Bf16LinearLayerForwardAndBackwardMatchTheCpu) {
+  VCC_REQUIRE_GPU();
+  // train.precision: bf16 on both devices: bfloat16 GEMM operands, float32 bias, gradients
+  // and weights (nn/linear.h).
+  nn::Linear on_cpu(24, 10, true), on_gpu(24, 10, true);
+  const auto cpu_params = on_cpu.named_parameters(), gpu_params = on_gpu.named_parameters();
+  for (size_t i = 0; i < cpu_params.size(); ++i) {
+    Tensor(cpu_params[i].second.value()).copy_(randn(cpu_params[i].second.value().shape(), 20 + i, DType::F32));
+    gpu_params[i].second.node()->value = gpu(cpu_params[i].second.value());
+  }
+  on_cpu.set_compute_dtype(DType::BF16);
+  on_gpu.set_compute_dtype(DType::BF16);
+  const Tensor x = randn({2, 7, 24}, 19, DType::F32), upstream = randn({2, 7, 10}, 25, DType::F32);
+  Var xc(x, true), xg(gpu(x), true);
+  Var yc = on_cpu.forward(xc), yg = on_gpu.forward(xg);
+  EXPECT_EQ(yg.dtype(), DType::F32);
+  EXPECT_TRUE(close_bf16(yg.value(), yc.value()));
+  yc.backward(upstream);
+  yg.backward(gpu(upstream));
+  EXPECT_TRUE(close_bf16(xg.grad(), xc.grad()));
+  for (size_t i = 0; i < cpu_params.size(); ++i)
+    EXPECT_TRUE(close_bf16(gpu_params[i].second.grad(), cpu_params[i].second.grad())) << cpu_params[i].first;
 }

@@ -1,5 +1,5 @@
 // The CUDA runtime layer: device queries (also without a GPU), the caching allocator,
-// host <-> device and device <-> device copies with dtype conversion, fills, precision.
+// host <-> device and device <-> device copies with dtype conversion, fills.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +8,6 @@
 #include "core/cuda/caching_allocator.h"
 #include "core/cuda/device_context.h"
 #include "core/cuda/event.h"
-#include "core/cuda/precision.h"
 #include "gpu_test_util.h"
 
 using namespace vcc;
@@ -39,17 +38,6 @@ TEST(CachingAllocator, RoundsSmallRequestsTo512BytesAndLargeOnesTo2MiB) {
   EXPECT_EQ(cuda::CachingAllocator::round_size(1 << 20), size_t{1} << 20);
   EXPECT_EQ(cuda::CachingAllocator::round_size((1 << 20) + 1), size_t{2} << 20);
   EXPECT_EQ(cuda::CachingAllocator::round_size((size_t{5} << 20) + 7), size_t{6} << 20);
-}
-
-TEST(Precision, ParsesNamesAndPicksBf16OnlyOnCudaDevices) {
-  EXPECT_EQ(parse_precision("fp32"), Precision::FP32);
-  EXPECT_EQ(parse_precision("bf16"), Precision::BF16);
-  EXPECT_THROW(parse_precision("fp16"), Error);
-  EXPECT_EQ(compute_dtype(Precision::BF16, Device::cuda(0)), DType::BF16);
-  EXPECT_EQ(compute_dtype(Precision::BF16, Device::cpu()), DType::F32);
-  EXPECT_EQ(compute_dtype(Precision::FP32, Device::cuda(0)), DType::F32);
-  const Tensor x = randn({3}, 1, DType::F32);
-  EXPECT_EQ(to_compute(x, Precision::BF16).dtype(), DType::F32);  // CPU tensors stay float32
 }
 
 TEST(CachingAllocator, ReusesFreedBlocksAndKeepsStatistics) {

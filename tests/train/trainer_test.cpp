@@ -192,6 +192,28 @@ TEST_F(TrainerTest, ThreadCountDoesNotChangeTheResult) {
   EXPECT_TRUE(same_tensor_files(dir / "one/step-000003/optimizer.h5", dir / "two/step-000003/optimizer.h5"));
 }
 
+TEST_F(TrainerTest, Bf16PrecisionTrainsCloseToFp32AndKeepsFloat32Weights) {
+  Scratch dir;
+  std::string log;
+  const TrainResult fp32 = train(dir / "fp32", {"train.max_steps=6"});
+  const TrainResult bf16 = train(dir / "bf16", {"train.max_steps=6", "train.precision=bf16"}, &log);
+  EXPECT_NE(log.find("precision bf16"), std::string::npos) << log;
+  // bfloat16 operands change the numbers, by bfloat16's rounding and not more.
+  EXPECT_NE(bf16.last_loss, fp32.last_loss);
+  EXPECT_NEAR(bf16.last_loss, fp32.last_loss, 0.03 * fp32.last_loss);
+  // Deterministic like float32 training.
+  EXPECT_EQ(train(dir / "bf16-again", {"train.max_steps=6", "train.precision=bf16"}).last_loss, bf16.last_loss);
+  // The checkpoint holds the float32 master weights.
+  for (const auto& [name, t] : io::Checkpoint::open(dir / "bf16/last").model_tensors().tensors)
+    EXPECT_EQ(t.dtype(), DType::F32) << name;
+  try {
+    train(dir / "bad", {"train.max_steps=2", "train.precision=fp16"});
+    FAIL() << "train.precision=fp16 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'train.precision': unknown value 'fp16'"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(TrainerTest, NanLossStopsNamingTheStep) {
   Scratch dir;
   // A huge learning rate sends the weights to infinity after the first update.

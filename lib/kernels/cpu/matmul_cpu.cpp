@@ -45,6 +45,17 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
                   double beta) {
   VCC_CHECK(c.stride(-1) == 1 && (c.size(-2) == 1 || c.stride(-2) >= c.size(-1)), "gemm output must have unit column stride: ",
             c.describe());
+  if (c.dtype() == DType::BF16) {
+    // bfloat16 operands (train.precision: bf16): multiplied and accumulated in float32 and
+    // rounded once on the way out, as cuBLAS does with CUBLAS_COMPUTE_32F, so the CPU
+    // gives the GPU's numbers (not its speed: the conversions cost more than they save).
+    VCC_CHECK(a_in.dtype() == DType::BF16 && b_in.dtype() == DType::BF16, "gemm of ", a_in.describe(), " and ",
+              b_in.describe(), " into ", c.describe());
+    Tensor c32 = beta == 0.0 ? Tensor::empty(c.shape(), DType::F32) : c.to(DType::F32);
+    gemm_batched(a_in.to(DType::F32), b_in.to(DType::F32), c32, trans_a, trans_b, alpha, beta);
+    Tensor(c).copy_(c32);
+    return;
+  }
   keep_blas_single_threaded();
   Tensor a = a_in, b = b_in;
   MatrixLayout la = layout_of(a, trans_a), lb = layout_of(b, trans_b);

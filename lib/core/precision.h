@@ -1,0 +1,32 @@
+#pragma once
+// Mixed-precision policy of training (`train.precision`, spec §6). Master weights, their
+// gradients and the optimizer state stay float32. With bf16 the matrix products of the
+// Linear layers (projections, feed-forward, heads: nearly all the FLOPs) take bfloat16
+// operands and accumulate in float32 (cuBLAS CUBLAS_COMPUTE_32F on a GPU, float32 BLAS on
+// the CPU, which gives the same numbers without the speed); attention logits and softmax,
+// VCC block means, norms, losses and reductions stay float32. bfloat16 has float32's
+// exponent range, so no loss scaling is needed.
+#include <string>
+#include <string_view>
+
+#include "core/dtype.h"
+#include "core/error.h"
+
+namespace vcc {
+
+enum class Precision { FP32, BF16 };
+
+// "fp32" or "bf16" (the trainer's `train.precision` setting).
+inline Precision parse_precision(std::string_view name) {
+  if (name == "fp32") return Precision::FP32;
+  if (name == "bf16") return Precision::BF16;
+  VCC_USER_CHECK(false, "option 'train.precision': unknown value '", std::string(name), "' (expected fp32 or bf16)");
+  return Precision::FP32;
+}
+
+inline std::string_view precision_name(Precision p) { return p == Precision::BF16 ? "bf16" : "fp32"; }
+
+// The dtype of the Linear layers' GEMM operands.
+inline DType compute_dtype(Precision p) { return p == Precision::BF16 ? DType::BF16 : DType::F32; }
+
+}  // namespace vcc
