@@ -39,8 +39,11 @@ def load(out):
 
 
 def pretrain_lines(out):
-    """One line per pretraining and adaptation stage: its last validation EM and its time."""
+    """One line per pretraining and adaptation stage (its last validation EM and its time), the
+    total time of those stages, and each branch's share: {(model, attention): seconds} with the
+    shared pretraining counted in both branches."""
     lines = []
+    branch = {}
     runs = os.path.join(out, "runs")
     for name in sorted(os.listdir(runs)) if os.path.isdir(runs) else []:
         parts = name.rsplit("-", 2)
@@ -53,11 +56,14 @@ def pretrain_lines(out):
         seconds = sum(r["ms_per_step"] for r in train) / len(train) * train[-1]["step"] / 1000.0
         stage = ("stage 1, pretraining" if parts[1] == "pretrain" else "stage 2, adaptation") + f" on {parts[2]}-token documents"
         attention = "full attention" if parts[1] in ("pretrain", "adapt_full") else "VCC"
-        order = (parts[0], 0 if parts[1] == "pretrain" else 1, parts[1])
+        order = (parts[0], 0 if parts[1] == "pretrain" else 1, parts[1], int(parts[2]))
         lines.append((order, seconds, f"- {parts[0]}, {stage}, {attention}: {train[-1]['step']} steps, "
                       f"{seconds / 60:.1f} min, validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}."))
+        for kind in ("full", "vcc"):
+            if parts[1] in ("pretrain", "adapt_" + kind):
+                branch[(parts[0], kind)] = branch.get((parts[0], kind), 0.0) + seconds
     lines.sort()
-    return [text for _, _, text in lines], sum(seconds for _, seconds, _ in lines)
+    return [text for _, _, text in lines], sum(seconds for _, seconds, _ in lines), branch
 
 
 def vcc_defaults(out, model, length):
@@ -160,8 +166,9 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained, out)
         "front, the answer the fact `KEY : VALUE` somewhere in the document among look-alike distractor",
         "facts. Each model is pretrained on short documents with full attention (stage 1), then adapted",
         "on longer ones in two branches, full attention and VCC (stage 2, as the paper continues",
-        "pretraining with VCC), then fine-tuned at each length from its own branch (stage 3, the table):",
-        "same seed, same steps, same batches; only the attention differs.",
+        "pretraining with VCC; the VCC branch continues at a longer length too, where full attention",
+        "would cost several times more), then fine-tuned at each length from its own branch (stage 3,",
+        "the table): same seed, same steps, same batches; only the attention differs.",
         "EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint);",
         "ms / step: median training-step time; training s: fine-tuning only (steps x ms / step).",
         "",
@@ -189,8 +196,11 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained, out)
             continue
         full = by_key.get((r["model"], "full", r["length"]))
         if full:
+            totals = [pretrained[2].get((r["model"], kind), 0.0) + run["train_s"] for kind, run in (("full", full), ("vcc", r))]
             lines.append(f"- {r['model']} at {r['length']} tokens: VCC EM {r['em']:.1f} vs full {full['em']:.1f} "
-                         f"({r['em'] - full['em']:+.1f} points), {full['step_ms'] / r['step_ms']:.2f}x faster per step.")
+                         f"({r['em'] - full['em']:+.1f} points), {full['step_ms'] / r['step_ms']:.2f}x faster per step; "
+                         f"training time of the branch, all stages: full {totals[0] / 60:.1f} min, VCC "
+                         f"{totals[1] / 60:.1f} min.")
     learned = [r for r in results if r["em"] >= r["chance_em"] + 10]
     if not learned:
         lines.append(f"- No run is 10 points above chance ({results[0]['chance_em']:g}% EM): in this many steps the "

@@ -8,6 +8,10 @@
 #   2. adapted on --adapt-length documents in two branches from that checkpoint, one with full
 #      attention and one with VCC (same steps, same batches): each attention's own "pretrained"
 #      model, as the paper continues pretraining with VCC;
+#      The VCC branch then continues at --vcc-long-adapt-length for --vcc-long-adapt-steps
+#      (its selection learns to work at a compression closer to the fine-tuning lengths'); the
+#      same stage with full attention would cost about 7x as much and is not run (the report
+#      gives each branch's total training time);
 #   3. fine-tuned from its branch with full attention and with VCC at each length of --lengths,
 #      and with VCC alone at --vcc-only-lengths: same seed, same steps, same data. Each run is scored on the held-out validation split with vcc-eval,
 # and the FLOPs of a training step are counted with vcc-bench --flops-only. Writes
@@ -36,11 +40,13 @@ PRETRAIN_STEPS=4000
 PRETRAIN_BATCH=16
 ADAPT_LENGTH=512
 ADAPT_STEPS=1000
+LONG_ADAPT_LENGTH=2048
+LONG_ADAPT_STEPS=500
 LENGTHS="2048 4096"
 VCC_ONLY_LENGTHS="8192"
 MODELS="encoder"
 TRAIN=4000
-VALID=200
+VALID=1000
 FACTS=8
 THREADS=0
 REPORT=""
@@ -59,6 +65,8 @@ options (defaults in brackets):
   --pretrain-steps N       its steps (batch $PRETRAIN_BATCH) [$PRETRAIN_STEPS]
   --adapt-length L         length of the adaptation stage [$ADAPT_LENGTH]
   --adapt-steps N          its steps (batch $PRETRAIN_BATCH) per attention [$ADAPT_STEPS]
+  --vcc-long-adapt-length L  then the VCC branch's adaptation at this length [$LONG_ADAPT_LENGTH]
+  --vcc-long-adapt-steps N   its steps (batch $PRETRAIN_BATCH; 0 = none) [$LONG_ADAPT_STEPS]
   --lengths "L ..."        lengths run with full attention and VCC [$LENGTHS]
   --vcc-only-lengths "L .." lengths run with VCC only [$VCC_ONLY_LENGTHS]
   --models "M ..."         encoder and/or t5 [$MODELS]
@@ -84,6 +92,8 @@ while [ $# -gt 0 ]; do
     --pretrain-steps) PRETRAIN_STEPS=$2; shift 2 ;;
     --adapt-length) ADAPT_LENGTH=$2; shift 2 ;;
     --adapt-steps) ADAPT_STEPS=$2; shift 2 ;;
+    --vcc-long-adapt-length) LONG_ADAPT_LENGTH=$2; shift 2 ;;
+    --vcc-long-adapt-steps) LONG_ADAPT_STEPS=$2; shift 2 ;;
     --lengths) LENGTHS=$2; shift 2 ;;
     --vcc-only-lengths) VCC_ONLY_LENGTHS=$2; shift 2 ;;
     --models) MODELS=$2; shift 2 ;;
@@ -166,6 +176,18 @@ adapt() {  # model attention
   stage "$1" "adapt_$2" "$ADAPT_LENGTH" "$ADAPT_STEPS" \
       model.vcc.enabled=$([ "$2" = vcc ] && echo true || echo false) \
       train.init_from="$OUT/runs/$1-pretrain-$PRETRAIN_LENGTH/last"
+  if [ "$2" = vcc ] && [ "$LONG_ADAPT_STEPS" -gt 0 ]; then
+    stage "$1" adapt_vcc "$LONG_ADAPT_LENGTH" "$LONG_ADAPT_STEPS" model.vcc.enabled=true \
+        train.init_from="$OUT/runs/$1-adapt_vcc-$ADAPT_LENGTH/last"
+  fi
+}
+
+branch_start() {  # model attention: the checkpoint a branch's fine-tuning starts from
+  if [ "$2" = vcc ] && [ "$LONG_ADAPT_STEPS" -gt 0 ]; then
+    echo "$OUT/runs/$1-adapt_vcc-$LONG_ADAPT_LENGTH/last"
+  else
+    echo "$OUT/runs/$1-adapt_$2-$ADAPT_LENGTH/last"
+  fi
 }
 
 # Fine-tune and evaluate one (model, attention, length) from the model's adaptation
@@ -187,7 +209,7 @@ run_one() {  # model attention length
     train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set "${switch[@]}" \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
         train.run_dir="$run" train.max_steps="$STEPS" train.batch_size="$BATCH" train.threads="$THREADS" \
-        train.init_from="$OUT/runs/$model-adapt_${attention%%+*}-$ADAPT_LENGTH/last"
+        train.init_from="$(branch_start "$model" "${attention%%+*}")"
     log "eval $name"
     "$BIN/vcc-eval" run --model "$run/last" --data "$data/valid.h5" --out "$eval" --threads "$THREADS" --quiet \
         >"$OUT/$name.eval.out" 2>&1 || { echo "vcc_vs_full.sh: error: evaluating $name failed, see $OUT/$name.eval.out" >&2; exit 1; }
@@ -219,7 +241,7 @@ done
 if [ -n "$ABLATION" ]; then
   pretrain encoder
   adapt encoder vcc
-  for setting in fine_blocks=8 fine_blocks=16 fine_blocks=64 block_size=4 block_size=16 \
+  for setting in fine_blocks=16 fine_blocks=32 fine_blocks=128 block_size=8 block_size=16 \
                  explore_prob=0 explore_prob=0.3; do
     run_one encoder "vcc+$setting" "$ABLATION_LENGTH"
   done
@@ -233,6 +255,6 @@ fi
 "$PY" tools/experiments/collect_results.py "$OUT" --facts "$FACTS"
 if [ -n "$REPORT" ]; then
   "$PY" tools/experiments/report.py "$OUT" --out "$REPORT" "${REPORT_EXTRA[@]}" \
-      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}"
+      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --vcc-long-adapt-length $LONG_ADAPT_LENGTH --vcc-long-adapt-steps $LONG_ADAPT_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}"
 fi
 log "done: $OUT/results.json"
