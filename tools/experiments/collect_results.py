@@ -7,6 +7,8 @@ One object per run folder OUT/runs/<model>-<attention>-<length>:
   train_s     step_ms x steps: training time without validation and checkpoints
   peak_mib    largest resident set size (process RSS) logged during training
   setting     "" or the model.vcc option an ablation run changed ("fine_blocks=16")
+  start_em    EM of the branch's checkpoint before this fine-tuning, at this length (None
+              unless the script ran with --before-fine-tuning)
   steps, chance_em (100 / facts), valid (validation EM per step: the learning curve)
 
     python3 tools/experiments/collect_results.py runs/experiments/vcc-vs-full --facts 8
@@ -53,6 +55,11 @@ def collect(out, facts):
         steps = train[-1]["step"]
         with open(eval_path, encoding="utf-8") as f:
             scored = json.load(f)
+        start_em = None
+        start_path = os.path.join(out, "eval", f"{model}-{attention}-{length}-start", "metrics.json")
+        if not setting and os.path.exists(start_path):
+            with open(start_path, encoding="utf-8") as f:
+                start_em = json.load(f)["em"]
         results.append({
             "length": length,
             "model": model,
@@ -65,6 +72,7 @@ def collect(out, facts):
             "steps": steps,
             "train_s": round(step_ms * steps / 1000.0, 1),
             "chance_em": round(100.0 / facts, 2),
+            "start_em": start_em,
             "valid": [{"step": r["step"], "em": r.get("em"), "f1": r.get("f1"), "loss": r.get("loss")} for r in valid],
         })
     order = {"encoder": 0, "t5": 1}

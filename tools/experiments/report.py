@@ -74,7 +74,7 @@ def vcc_defaults(out, model, length):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 key, _, value = line.strip().partition(":")
-                if key in ("block_size", "fine_blocks", "explore_prob") and key not in found:
+                if key in ("num_vip", "block_size", "fine_blocks", "explore_prob") and key not in found:
                     found[key] = value.strip()
     return ", ".join(f"{k} {v}" for k, v in found.items()) or "see the config"
 
@@ -169,22 +169,24 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained, out)
         "pretraining with VCC; the VCC branch continues at a longer length too, where full attention",
         "would cost several times more), then fine-tuned at each length from its own branch (stage 3,",
         "the table): same seed, same steps, same batches; only the attention differs.",
-        "EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint);",
+        "EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint); EM before stage 3:",
+        "the same scoring of the branch's checkpoint the fine-tuning started from;",
         "ms / step: median training-step time; training s: fine-tuning only (steps x ms / step).",
         "",
         "## Results",
         "",
         *pretrained[0],
         "",
-        "| model | length | attention | EM | F1 | chance EM | ms / step | speed-up | FLOP speed-up | peak RSS MiB | training s |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | length | attention | EM | F1 | EM before stage 3 | chance EM | ms / step | speed-up | FLOP speed-up | peak RSS MiB | training s |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         full = by_key.get((r["model"], "full", r["length"]))
         speedup = f"{full['step_ms'] / r['step_ms']:.2f}x" if r["attention"] == "vcc" and full else "–"
         f = flop_of.get((r["model"], r["length"]))
         flop_speedup = f"{f['flop_speedup']:.2f}x" if r["attention"] == "vcc" and f else "–"
-        lines.append(f"| {r['model']} | {r['length']} | {r['attention']} | {r['em']:.1f} | {r['f1']:.1f} | "
+        start = f"{r['start_em']:.1f}" if r.get("start_em") is not None else "–"
+        lines.append(f"| {r['model']} | {r['length']} | {r['attention']} | {r['em']:.1f} | {r['f1']:.1f} | {start} | "
                      f"{r['chance_em']:.1f} | {r['step_ms']:.0f} | {speedup} | {flop_speedup} | "
                      f"{r['peak_mib']:.0f} | {r['train_s']:.0f} |")
     total = pretrained[1] + sum(r["train_s"] for r in all_results)
@@ -215,6 +217,10 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained, out)
             "",
             "The encoder fine-tuned with VCC from the same checkpoint, one `model.vcc` option changed at a time",
             f"(defaults, the last row: {vcc_defaults(out, ablation[0]['model'], ablation[0]['length'])}).",
+            *(["`num_vip=2` is the VIP-choice ablation: the question `what is KEY ?` starts with two tokens",
+               "that do not name the key, so with two VIP slots the key falls into the compressed part and the",
+               "blocks are chosen by VIPs that do not know what is asked."]
+              if any(r["setting"].startswith("num_vip") for r in ablation) else []),
             "",
             "| length | setting | EM | F1 | ms / step | speed-up vs full |",
             "|---:|---|---:|---:|---:|---:|",

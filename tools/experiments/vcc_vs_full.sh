@@ -20,6 +20,7 @@
 #   OUT/runs/<model>-adapt_<attention>-<length>/ stage 2
 #   OUT/runs/<model>-<attention>-<length>/   vcc-train runs (metrics.jsonl, train.log, checkpoints)
 #   OUT/eval/<model>-<attention>-<length>/   vcc-eval outputs (metrics.json, predictions)
+#   OUT/eval/<model>-<attention>-<length>-start/  the branch's checkpoint before stage 3 (--before-fine-tuning)
 #   OUT/flops.jsonl                     FLOPs per training step, full and VCC, per length
 #   OUT/results.json                    [{length, model, attention, em, f1, step_ms, peak_mib, ...}]
 # then tools/experiments/report.py turns OUT into a Markdown report with PNG plots.
@@ -52,6 +53,7 @@ THREADS=0
 REPORT=""
 REPORT_EXTRA=()
 ABLATION=""
+BEFORE=""
 ABLATION_LENGTH=4096
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; cat <<EOF
@@ -78,6 +80,8 @@ options (defaults in brackets):
   --ablation               also fine-tune the encoder with VCC at --ablation-length with other
                            fine_blocks (k), block_size (b) and explore_prob values, one at a time
   --ablation-length L      [$ABLATION_LENGTH]
+  --before-fine-tuning     also score each branch's starting checkpoint at each length (stage 2's
+                           last checkpoint, before stage 3): what fine-tuning itself adds
 EOF
 }
 
@@ -105,6 +109,7 @@ while [ $# -gt 0 ]; do
     --report-extra) REPORT_EXTRA+=(--extra "$2"); shift 2 ;;
     --ablation) ABLATION=1; shift ;;
     --ablation-length) ABLATION_LENGTH=$2; shift 2 ;;
+    --before-fine-tuning) BEFORE=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "vcc_vs_full.sh: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -217,6 +222,18 @@ run_one() {  # model attention length
   log "$name: $(tr -d " \n" <"$eval/metrics.json" | grep -o "\"em\":[0-9.]*,\"f1\":[0-9.]*")"
 }
 
+eval_start() {  # model attention length: the branch's starting checkpoint scored at this length
+  local model=$1 attention=$2 length=$3 name="$1-$2-$3-start" data="$OUT/data/$(task_of "$1")-$3"
+  local eval="$OUT/eval/$name"
+  if [ ! -f "$eval/metrics.json" ]; then
+    log "eval $name (the $attention branch before fine-tuning)"
+    "$BIN/vcc-eval" run --model "$(branch_start "$model" "$attention")" --data "$data/valid.h5" --out "$eval" \
+        --threads "$THREADS" --quiet >"$OUT/$name.eval.out" 2>&1 ||
+      { echo "vcc_vs_full.sh: error: evaluating $name failed, see $OUT/$name.eval.out" >&2; exit 1; }
+  fi
+  log "$name: $(tr -d " \n" <"$eval/metrics.json" | grep -o "\"em\":[0-9.]*,\"f1\":[0-9.]*")"
+}
+
 FLOPS="$OUT/flops.jsonl"
 : >"$FLOPS.tmp"
 for model in $MODELS; do
@@ -241,9 +258,19 @@ done
 if [ -n "$ABLATION" ]; then
   pretrain encoder
   adapt encoder vcc
-  for setting in fine_blocks=16 fine_blocks=32 fine_blocks=128 block_size=8 block_size=16 \
-                 explore_prob=0 explore_prob=0.3; do
+  for setting in fine_blocks=16 fine_blocks=32 block_size=8 \
+                 explore_prob=0 explore_prob=0.3 num_vip=2; do
     run_one encoder "vcc+$setting" "$ABLATION_LENGTH"
+  done
+fi
+
+if [ -n "$BEFORE" ]; then
+  for model in $MODELS; do
+    for length in $LENGTHS; do
+      eval_start "$model" full "$length"
+      eval_start "$model" vcc "$length"
+    done
+    for length in $VCC_ONLY_LENGTHS; do eval_start "$model" vcc "$length"; done
   done
 fi
 
@@ -255,6 +282,6 @@ fi
 "$PY" tools/experiments/collect_results.py "$OUT" --facts "$FACTS"
 if [ -n "$REPORT" ]; then
   "$PY" tools/experiments/report.py "$OUT" --out "$REPORT" "${REPORT_EXTRA[@]}" \
-      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --vcc-long-adapt-length $LONG_ADAPT_LENGTH --vcc-long-adapt-steps $LONG_ADAPT_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}"
+      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --vcc-long-adapt-length $LONG_ADAPT_LENGTH --vcc-long-adapt-steps $LONG_ADAPT_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}${BEFORE:+ --before-fine-tuning}"
 fi
 log "done: $OUT/results.json"
