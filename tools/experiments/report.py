@@ -203,6 +203,9 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained, out)
                          f"({r['em'] - full['em']:+.1f} points), {full['step_ms'] / r['step_ms']:.2f}x faster per step; "
                          f"training time of the branch, all stages: full {totals[0] / 60:.1f} min, VCC "
                          f"{totals[1] / 60:.1f} min.")
+            if r.get("start_em") is not None and full.get("start_em") is not None:
+                lines.append(f"  Fine-tuning at this length took full attention from EM {full['start_em']:.1f} to "
+                             f"{full['em']:.1f} and VCC from {r['start_em']:.1f} to {r['em']:.1f}.")
     learned = [r for r in results if r["em"] >= r["chance_em"] + 10]
     if not learned:
         lines.append(f"- No run is 10 points above chance ({results[0]['chance_em']:g}% EM): in this many steps the "
