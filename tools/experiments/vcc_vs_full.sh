@@ -259,7 +259,7 @@ if [ -n "$ABLATION" ]; then
   pretrain encoder
   adapt encoder vcc
   for setting in fine_blocks=16 fine_blocks=32 block_size=8 \
-                 explore_prob=0 explore_prob=0.3 num_vip=2; do
+                 explore_prob=0 explore_prob=0.3; do
     run_one encoder "vcc+$setting" "$ABLATION_LENGTH"
   done
 fi
