@@ -220,10 +220,6 @@ def report(all_results, flops, command, accuracy_png, step_png, pretrained, out)
             "",
             "The encoder fine-tuned with VCC from the same checkpoint, one `model.vcc` option changed at a time",
             f"(defaults, the last row: {vcc_defaults(out, ablation[0]['model'], ablation[0]['length'])}).",
-            *(["`num_vip=2` is the VIP-choice ablation: the question `what is KEY ?` starts with two tokens",
-               "that do not name the key, so with two VIP slots the key falls into the compressed part and the",
-               "blocks are chosen by VIPs that do not know what is asked."]
-              if any(r["setting"].startswith("num_vip") for r in ablation) else []),
             "",
             "| length | setting | EM | F1 | ms / step | speed-up vs full |",
             "|---:|---|---:|---:|---:|---:|",
