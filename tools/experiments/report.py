@@ -67,7 +67,7 @@ def pretrain_lines(out):
 
 
 def vcc_defaults(out, model, length):
-    """'block_size 8, fine_blocks 32, explore_prob 0.1' from the default VCC run's saved config."""
+    """'num_vip 16, block_size 4, fine_blocks 64, explore_prob 0.1' from the default VCC run's saved config."""
     path = os.path.join(out, "runs", f"{model}-vcc-{length}", "config.yaml")
     found = {}
     if os.path.exists(path):
