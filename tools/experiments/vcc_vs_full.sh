@@ -27,7 +27,7 @@
 #
 #   tools/experiments/vcc_vs_full.sh --report docs/experiments.md   # the encoder comparison (55 min on 2 cores)
 #   tools/experiments/vcc_vs_full.sh --ablation --before-fine-tuning --report docs/experiments.md
-#                                     # then, reusing those runs: + the VCC ablation (15 min), starting checkpoints (16 min)
+#                                     # then, reusing those runs: + the VCC ablation (15 min), starting checkpoints (about 10 min)
 #   tools/experiments/vcc_vs_full.sh --models "encoder t5"   # + the small T5 (not learned at this budget)
 #   tools/experiments/vcc_vs_full.sh --steps 40 --lengths 2048 --vcc-only-lengths "" --out /tmp/smoke
 set -euo pipefail
