@@ -246,15 +246,20 @@ for model in $MODELS; do
 done
 mv "$FLOPS.tmp" "$FLOPS"
 
+each_run() {  # function model: calls `function model attention length` for every run of the comparison
+  local fn=$1 model=$2 length
+  for length in $LENGTHS; do
+    "$fn" "$model" full "$length"
+    "$fn" "$model" vcc "$length"
+  done
+  for length in $VCC_ONLY_LENGTHS; do "$fn" "$model" vcc "$length"; done
+}
+
 for model in $MODELS; do
   pretrain "$model"
   adapt "$model" full
   adapt "$model" vcc
-  for length in $LENGTHS; do
-    run_one "$model" full "$length"
-    run_one "$model" vcc "$length"
-  done
-  for length in $VCC_ONLY_LENGTHS; do run_one "$model" vcc "$length"; done
+  each_run run_one "$model"
 done
 
 if [ -n "$ABLATION" ]; then
@@ -267,13 +272,7 @@ if [ -n "$ABLATION" ]; then
 fi
 
 if [ -n "$BEFORE" ]; then
-  for model in $MODELS; do
-    for length in $LENGTHS; do
-      eval_start "$model" full "$length"
-      eval_start "$model" vcc "$length"
-    done
-    for length in $VCC_ONLY_LENGTHS; do eval_start "$model" vcc "$length"; done
-  done
+  for model in $MODELS; do each_run eval_start "$model"; done
 fi
 
 # A Python with matplotlib for the plots: $PYTHON, the one on PATH, else Debian's.
