@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
 # Fresh machine to green tests: set up, configure, build, run every test with ctest.
-#   tools/test.sh                 CPU build (CUDA files are compiled too when nvcc exists)
+# Two builds are tested: the native one (-march=native, what users run on the build machine;
+# CUDA files too when nvcc exists) and the portable one (VCC_NATIVE=OFF: x86-64-v3 binaries
+# for other machines, CPU only), since a compiler can be right for one and wrong for the other.
+#   tools/test.sh                 both builds
+#   tools/test.sh --native-only   the native build only (quicker while developing)
 #   BUILD_DIR=build-x tools/test.sh
 #   CTEST_ARGS="-L core" tools/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+native_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --native-only) native_only=1 ;;
+    *) echo "tools/test.sh: unknown option '$arg' (expected --native-only)" >&2; exit 2 ;;
+  esac
+done
 bash tools/setup.sh
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-}
-cmake --build "$BUILD_DIR" -j "$JOBS"
-cd "$BUILD_DIR"
 # Tests pick their own thread counts where it matters; keep OpenBLAS from oversubscribing.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-ctest --output-on-failure -j "${CTEST_JOBS:-1}" ${CTEST_ARGS:-}
+
+build_and_test() {  # build_and_test DIR CMAKE_ARGS...
+  local dir=$1; shift
+  echo "== tools/test.sh: $dir ($*)"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@"
+  cmake --build "$dir" -j "$JOBS"
+  (cd "$dir" && ctest --output-on-failure -j "${CTEST_JOBS:-1}" ${CTEST_ARGS:-})
+}
+
+build_and_test "$BUILD_DIR" ${CMAKE_ARGS:-}
+if [ "$native_only" = 0 ]; then
+  build_and_test "$BUILD_DIR-portable" -DVCC_NATIVE=OFF -DVCC_CUDA=OFF
+fi
