@@ -90,6 +90,7 @@ void ModelConfig::validate() const {
   VCC_USER_CHECK(segment_local_layers >= 0 && segment_local_layers <= num_layers, "model.segment_local_layers = ",
                  segment_local_layers, " must be in [0, ", num_layers, "]");
   VCC_USER_CHECK(segment_size > 0, "model.segment_size must be positive, got ", segment_size);
+  vcc.keeps_attention_dropout(true);  // a bad model.vcc.attention_dropout fails here, not at the first step
   for (const auto& h : heads)
     VCC_USER_CHECK(std::find(kHeads.begin(), kHeads.end(), h) != kHeads.end(), "model.heads: unknown head '", h,
                    "' (", join(kHeads), ")");
@@ -170,7 +171,10 @@ void register_model_options(io::OptionRegistry& r) {
       .add("model.vcc.segment_size", d.vcc.segment_size, "Segment length of the standard layers.")
       .add("model.vcc.explore_prob", d.vcc.explore_prob, "Training: probability of a random block ranking.")
       .add("model.vcc.scale_correction", d.vcc.scale_correction, "Add log(duplicate count) to coarse keys' logits.")
-      .add("model.vcc.mean_epsilon", d.vcc.mean_epsilon, "Block mean = sum / (count + eps); 1e-4 as released.");
+      .add("model.vcc.mean_epsilon", d.vcc.mean_epsilon, "Block mean = sum / (count + eps); 1e-4 as released.")
+      .add("model.vcc.attention_dropout", d.vcc.attention_dropout,
+           "Attention-probability dropout in VCC layers: spec (as released: RoBERTa the layer's rate, T5 none), "
+           "layer (the layer's rate), none.");
 }
 
 ModelConfig model_config_from(const io::Config& c) {
@@ -213,6 +217,7 @@ ModelConfig model_config_from(const io::Config& c) {
   m.vcc.explore_prob = c.get<double>("model.vcc.explore_prob");
   m.vcc.scale_correction = c.get<bool>("model.vcc.scale_correction");
   m.vcc.mean_epsilon = c.get<double>("model.vcc.mean_epsilon");
+  m.vcc.attention_dropout = c.get<std::string>("model.vcc.attention_dropout");
   m.validate();
   return m;
 }
@@ -256,6 +261,7 @@ void store_model_config(const ModelConfig& m, io::Config& c) {
   c.set("model.vcc.explore_prob", m.vcc.explore_prob);
   c.set("model.vcc.scale_correction", m.vcc.scale_correction);
   c.set("model.vcc.mean_epsilon", m.vcc.mean_epsilon);
+  c.set("model.vcc.attention_dropout", m.vcc.attention_dropout);
 }
 
 ModelConfig model_config_from_yaml(const std::string& text, const std::string& source) {

@@ -17,6 +17,9 @@ struct AttentionContext {
   // > 0: tokens attend only within consecutive segments of this many tokens (spec 2.1); the
   // [B, N, H, D] heads are viewed as [B * N/s, s, H, D], so N must be a multiple of s.
   int64_t segment_size = 0;
+  // false: no attention-probability dropout, even in training (a T5 layer run by VCC, spec
+  // §3.5). The layer's hidden dropout is not affected.
+  bool probability_dropout = true;
 };
 
 }  // namespace vcc::nn

@@ -34,6 +34,7 @@ class BertLayer : public EncoderLayer {
   Var residual_branch(const Var& x, const AttentionContext& ctx) const override;
   Var attention_input(const Var& x) const override;
   const MultiHeadAttention& self_attention() const override { return *attention_; }
+  bool vcc_keeps_attention_dropout() const override { return true; }
 
   // drop(Attn(attention_input(x))) including the output projection.
   Var attention_branch(const Var& x, const AttentionContext& ctx) const;

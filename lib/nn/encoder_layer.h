@@ -19,6 +19,10 @@ class EncoderLayer : public Module {
   // for pre-LN and T5 layers; x itself for post-LN layers).
   virtual Var attention_input(const Var& x) const = 0;
   virtual const MultiHeadAttention& self_attention() const = 0;
+  // Whether the released VCC code keeps this layer's attention-probability dropout when the
+  // layer runs on a compressed sequence (spec §3.5): RoBERTa's VCC attention does, T5's does
+  // not. `model.vcc.attention_dropout: spec` follows this; `layer` and `none` override it.
+  virtual bool vcc_keeps_attention_dropout() const = 0;
 };
 
 }  // namespace vcc::nn

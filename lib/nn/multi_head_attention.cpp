@@ -50,6 +50,7 @@ Var MultiHeadAttention::self_attention(const Var& x, const AttentionContext& ctx
   Var q = query(x), k = key(x), v = value(x);
   AttentionOptions o = op_options();
   o.causal = causal;
+  if (!ctx.probability_dropout) o.dropout = 0.0;
   o.key_mask = ctx.key_mask;
   o.key_bias = ctx.key_bias;
   o.relative_bias_table = ctx.relative_bias_table;

@@ -41,6 +41,7 @@ class T5EncoderLayer : public EncoderLayer {
   Var residual_branch(const Var& x, const AttentionContext& ctx) const override;
   Var attention_input(const Var& x) const override { return attention_norm_->forward(x); }
   const MultiHeadAttention& self_attention() const override { return *attention_; }
+  bool vcc_keeps_attention_dropout() const override { return false; }
 
   Var attention_branch(const Var& x, const AttentionContext& ctx) const;
   Var feed_forward_branch(const Var& h) const;

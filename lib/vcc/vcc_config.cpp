@@ -26,7 +26,16 @@ void VccConfig::validate(int64_t n) const {
                  " has only ", blocks, " blocks of ", block_size);
   VCC_USER_CHECK(explore_prob >= 0 && explore_prob <= 1, "vcc.explore_prob = ", explore_prob, " is not in [0, 1]");
   VCC_USER_CHECK(mean_epsilon >= 0, "vcc.mean_epsilon = ", mean_epsilon, " must be >= 0");
+  keeps_attention_dropout(true);  // checks the value
   VCC_USER_CHECK(standard_layers >= 0, "vcc.standard_layers = ", standard_layers, " must be >= 0");
+}
+
+bool VccConfig::keeps_attention_dropout(bool layer_keeps_by_spec) const {
+  if (attention_dropout == "spec") return layer_keeps_by_spec;
+  if (attention_dropout == "layer") return true;
+  if (attention_dropout == "none") return false;
+  throw Error(detail::concat("model.vcc.attention_dropout is '", attention_dropout,
+                             "'; expected spec, layer or none"));
 }
 
 std::string VccConfig::describe(int64_t n) const {

@@ -4,41 +4,10 @@
 
 #include "core/error.h"
 #include "nn/encoder_layer.h"
+#include "vcc/encoder_layer_adapter.h"
 #include "vcc/vcc_region.h"
 
 namespace vcc {
-namespace {
-
-// One model layer seen through VccLayerInterface.
-class EncoderLayerAdapter : public VccLayerInterface {
- public:
-  EncoderLayerAdapter(const nn::EncoderLayer& layer, const Var& relative_bias_table)
-      : layer_(layer), table_(relative_bias_table) {}
-
-  Var vip_block_attention(const Var& vips, const Var& block_means, const Tensor& block_mask, const Tensor& vip_positions,
-                          const Tensor& block_positions) override {
-    return layer_.self_attention().probabilities(layer_.attention_input(vips), layer_.attention_input(block_means),
-                                                 block_mask, Var(), table_, table_.defined() ? vip_positions : Tensor(),
-                                                 table_.defined() ? block_positions : Tensor());
-  }
-
-  Var residual_branch(const Var& z, const CompressedAttention& attention) override {
-    nn::AttentionContext ctx;
-    ctx.key_mask = attention.key_mask;
-    ctx.key_bias = attention.key_bias;
-    if (table_.defined()) {
-      ctx.positions = attention.positions;
-      ctx.relative_bias_table = table_;
-    }
-    return layer_.residual_branch(z, ctx);
-  }
-
- private:
-  const nn::EncoderLayer& layer_;
-  Var table_;
-};
-
-}  // namespace
 
 VccStack::VccStack(const VccConfig& config) : config_(config) {}
 
@@ -54,7 +23,9 @@ Var VccStack::forward(const nn::LayerStack& stack, const Var& hidden, const nn::
   std::vector<std::unique_ptr<EncoderLayerAdapter>> adapters;
   std::vector<VccLayerInterface*> layers;
   for (size_t i = first_layer(); i < stack.size(); ++i) {
-    adapters.push_back(std::make_unique<EncoderLayerAdapter>(stack.layer(i), ctx.relative_bias_table));
+    const nn::EncoderLayer& layer = stack.layer(i);
+    adapters.push_back(std::make_unique<EncoderLayerAdapter>(
+        layer, ctx.relative_bias_table, config_.keeps_attention_dropout(layer.vcc_keeps_attention_dropout())));
     layers.push_back(adapters.back().get());
   }
   VccInputs in;

@@ -7,6 +7,7 @@
 #include "core/parallel.h"
 #include "test_util.h"
 #include "toy_layer.h"
+#include "vcc_oracle.h"
 #include "vcc/selector.h"
 #include "vcc/vcc_region.h"
 
@@ -14,28 +15,11 @@ using namespace vcc;
 using vcc::testing::randn;
 using vcc::testing::ToyLayer;
 using vcc::testing::ToyLayerWeights;
+using namespace vcc::testing;
 
 namespace {
 
 constexpr int64_t kDim = 16, kFF = 24, kHeads = 2;
-
-struct Problem {
-  int64_t B, n;
-  Tensor hidden, mask, importance;
-};
-
-// Rows: row 0 full length with `vips0` leading VIP tokens, row 1 padded to `len1`.
-Problem make_problem(int64_t n, int64_t len1, int64_t vips0, int64_t vips1, uint64_t seed, bool scattered = false) {
-  Problem p{2, n, randn({2, n, kDim}, seed), {}, {}};
-  std::vector<int64_t> mask(2 * n, 0), imp(2 * n, 0);
-  for (int64_t i = 0; i < n; ++i) mask[i] = 1;
-  for (int64_t i = 0; i < len1; ++i) mask[n + i] = 1;
-  for (int64_t i = 0; i < vips0; ++i) imp[scattered ? (i * 7 + 3) % n : i] = 1;
-  for (int64_t i = 0; i < vips1; ++i) imp[n + (scattered ? (i * 5 + 1) % len1 : i)] = 1;
-  p.mask = Tensor::from_vector<int64_t>(mask, {2, n});
-  p.importance = Tensor::from_vector<int64_t>(imp, {2, n});
-  return p;
-}
 
 std::vector<std::unique_ptr<ToyLayer>> make_layers(const std::vector<ToyLayerWeights>& weights) {
   std::vector<std::unique_ptr<ToyLayer>> layers;
@@ -49,18 +33,6 @@ std::vector<VccLayerInterface*> raw(const std::vector<std::unique_ptr<ToyLayer>>
   return out;
 }
 
-// Max |a - b| over positions where mask != 0 ([B, n, d] vs [B, n] mask).
-double masked_max_diff(const Tensor& a, const Tensor& b, const Tensor& mask) {
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  std::vector<int64_t> m = mask.to_vector<int64_t>();
-  const int64_t d = a.size(-1);
-  double worst = 0;
-  for (size_t t = 0; t < m.size(); ++t)
-    if (m[t])
-      for (int64_t e = 0; e < d; ++e) worst = std::max(worst, std::fabs(x[t * d + e] - y[t * d + e]));
-  return worst;
-}
-
 // Full-attention reference: H <- H + gamma(H) on all n tokens, key mask = attention mask.
 Tensor full_attention_stack(const Problem& p, std::vector<std::unique_ptr<ToyLayer>>& layers) {
   Var h(p.hidden);
@@ -69,25 +41,13 @@ Tensor full_attention_stack(const Problem& p, std::vector<std::unique_ptr<ToyLay
   return h.value();
 }
 
-VccConfig config(int64_t n_p, int64_t b, int64_t k, bool scale_correction = true) {
-  VccConfig c;
-  c.enabled = true;
-  c.num_vip = n_p;
-  c.block_size = b;
-  c.fine_blocks = k;
-  c.scale_correction = scale_correction;
-  c.mean_epsilon = 0.0;
-  c.explore_prob = 0.0;
-  return c;
-}
-
 }  // namespace
 
 TEST(VccRegion, EveryBlockFineEqualsFullAttention) {
   Problem p = make_problem(8 + 6 * 4, 8 + 13, 5, 3, 1);
   std::vector<ToyLayerWeights> w{ToyLayerWeights::random(kDim, kFF, 100), ToyLayerWeights::random(kDim, kFF, 200)};
   auto layers = make_layers(w);
-  VccConfig c = config(8, 4, 6);  // k = N
+  VccConfig c = oracle_config(8, 4, 6);  // k = N
   NoGradGuard no_grad;
   VccOutputs out = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), c);
   Tensor ref = full_attention_stack(p, layers);
@@ -102,118 +62,10 @@ TEST(VccRegion, LazyTreeEqualsExplicitFullLengthReference) {
     std::vector<ToyLayerWeights> w{ToyLayerWeights::random(kDim, kFF, 300), ToyLayerWeights::random(kDim, kFF, 400),
                                    ToyLayerWeights::random(kDim, kFF, 500)};
     auto layers = make_layers(w);
-    VccConfig c = config(n_p, b, k);
+    VccConfig c = oracle_config(n_p, b, k);
     NoGradGuard no_grad;
     VccOutputs out = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), c);
-
-    // Explicit reference on the host: C kept at full length.
-    const int64_t B = p.B, d = kDim, r = c.compressed_length(n);
-    std::vector<int64_t> sigma = out.sorted_order.to_vector<int64_t>();
-    std::vector<int64_t> mask = p.mask.to_vector<int64_t>(), imp = p.importance.to_vector<int64_t>();
-    std::vector<double> h = p.hidden.to_vector<double>();
-    std::vector<double> X(B * n * d);  // sorted, zeroed states
-    std::vector<double> mS(B * n), vS(B * n);
-    for (int64_t bi = 0; bi < B; ++bi)
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t src = sigma[bi * n + i];
-        mS[bi * n + i] = static_cast<double>(mask[bi * n + src]);
-        vS[bi * n + i] = static_cast<double>(imp[bi * n + src]);
-        for (int64_t e = 0; e < d; ++e) X[(bi * n + i) * d + e] = h[(bi * n + src) * d + e] * mS[bi * n + i];
-      }
-    // Importance sort is stable and descending.
-    for (int64_t bi = 0; bi < B; ++bi)
-      for (int64_t i = 1; i < n; ++i) ASSERT_GE(vS[bi * n + i - 1], vS[bi * n + i]);
-
-    for (size_t li = 0; li < layers.size(); ++li) {
-      std::vector<double> mean(B * N * d, 0.0), cnt(B * N, 0.0);
-      for (int64_t bi = 0; bi < B; ++bi)
-        for (int64_t j = 0; j < N; ++j) {
-          for (int64_t i = 0; i < b; ++i) {
-            const int64_t row = bi * n + n_p + j * b + i;
-            cnt[bi * N + j] += mS[row];
-            for (int64_t e = 0; e < d; ++e) mean[(bi * N + j) * d + e] += mS[row] * X[row * d + e];
-          }
-          for (int64_t e = 0; e < d; ++e)
-            mean[(bi * N + j) * d + e] = cnt[bi * N + j] > 0 ? mean[(bi * N + j) * d + e] / cnt[bi * N + j] : 0.0;
-        }
-      // Selection scores from explicit means agree with the region's.
-      std::vector<double> P(B * n_p * d);
-      for (int64_t bi = 0; bi < B; ++bi)
-        for (int64_t i = 0; i < n_p * d; ++i) P[bi * n_p * d + i] = X[bi * n * d + i];
-      std::vector<double> bm(B * N);
-      for (int64_t j = 0; j < B * N; ++j) bm[j] = cnt[j] > 0;
-      std::vector<double> vw(B * n_p);
-      for (int64_t bi = 0; bi < B; ++bi)
-        for (int64_t i = 0; i < n_p; ++i) vw[bi * n_p + i] = vS[bi * n + i];
-      Var probs = layers[li]->vip_block_attention(Var(Tensor::from_vector<double>(P, {B, n_p, d})),
-                                                  Var(Tensor::from_vector<double>(mean, {B, N, d})),
-                                                  Tensor::from_vector<double>(bm, {B, N}), Tensor(), Tensor());
-      Generator gen(0);
-      BlockSelection sel = select_blocks(probs, Tensor::from_vector<double>(vw, {B, n_p}), k, false, 0.0, gen);
-      EXPECT_LT(vcc::testing::max_abs_diff(sel.log_scores, out.layers[li].log_scores), 1e-10) << "layer " << li;
-      std::vector<int64_t> rank = out.layers[li].ranking.to_vector<int64_t>();
-
-      // Z = [masked fine tokens, means of coarse blocks, P].
-      std::vector<double> Z(B * r * d), key_mask(B * r), key_bias(B * r);
-      for (int64_t bi = 0; bi < B; ++bi) {
-        for (int64_t j = 0; j < N; ++j) {
-          const int64_t blk = rank[bi * N + j];
-          if (j < k) {
-            for (int64_t i = 0; i < b; ++i) {
-              const int64_t row = bi * n + n_p + blk * b + i, slot = bi * r + j * b + i;
-              for (int64_t e = 0; e < d; ++e) Z[slot * d + e] = X[row * d + e] * mS[row];
-              key_mask[slot] = mS[row];
-              key_bias[slot] = std::log(1.0 + 1e-4) + std::log(1.0 + 1e-4);
-            }
-          } else {
-            const int64_t slot = bi * r + k * b + (j - k);
-            for (int64_t e = 0; e < d; ++e) Z[slot * d + e] = mean[(bi * N + blk) * d + e];
-            key_mask[slot] = bm[bi * N + blk];
-            key_bias[slot] = std::log(1.0 + 1e-4) + std::log(static_cast<double>(b) + 1e-4);
-          }
-        }
-        for (int64_t i = 0; i < n_p; ++i) {
-          const int64_t slot = bi * r + k * b + (N - k) + i;
-          for (int64_t e = 0; e < d; ++e) Z[slot * d + e] = X[(bi * n + i) * d + e];
-          key_mask[slot] = mS[bi * n + i];
-          key_bias[slot] = 2 * std::log(1.0 + 1e-4);
-        }
-      }
-      Tensor z = Tensor::from_vector<double>(Z, {B, r, d});
-      Tensor gamma = layers[li]->branch(Var(z), Tensor::from_vector<double>(key_mask, {B, r}).to(DType::U8),
-                                        Var(Tensor::from_vector<double>(key_bias, {B, r})))
-                         .value();
-      std::vector<double> G = gamma.to_vector<double>();
-      // Decompress: fine tokens take their new value, coarse blocks broadcast the update.
-      for (int64_t bi = 0; bi < B; ++bi) {
-        for (int64_t j = 0; j < N; ++j) {
-          const int64_t blk = rank[bi * N + j];
-          if (j < k) {
-            for (int64_t i = 0; i < b; ++i) {
-              const int64_t row = bi * n + n_p + blk * b + i, slot = bi * r + j * b + i;
-              for (int64_t e = 0; e < d; ++e) X[row * d + e] = Z[slot * d + e] + G[slot * d + e];
-            }
-          } else {
-            const int64_t slot = bi * r + k * b + (j - k);
-            for (int64_t i = 0; i < b; ++i) {
-              const int64_t row = bi * n + n_p + blk * b + i;
-              for (int64_t e = 0; e < d; ++e) X[row * d + e] += G[slot * d + e];
-            }
-          }
-        }
-        for (int64_t i = 0; i < n_p; ++i) {
-          const int64_t slot = bi * r + k * b + (N - k) + i;
-          for (int64_t e = 0; e < d; ++e) X[(bi * n + i) * d + e] += G[slot * d + e];
-        }
-      }
-    }
-    std::vector<double> expected(B * n * d);
-    for (int64_t bi = 0; bi < B; ++bi)
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t dst = sigma[bi * n + i];
-        for (int64_t e = 0; e < d; ++e) expected[(bi * n + dst) * d + e] = X[(bi * n + i) * d + e] * mS[bi * n + i];
-      }
-    Tensor ref = Tensor::from_vector<double>(expected, {B, n, d});
+    Tensor ref = explicit_vcc_reference(p, raw(layers), c, out);
     EXPECT_LT(vcc::testing::max_abs_diff(out.hidden.value(), ref), 1e-10) << "scattered VIPs " << scattered;
     // The selection really compressed something: some blocks coarse in each layer.
     EXPECT_EQ(out.layers[0].fine_blocks.size(1), k);
@@ -237,9 +89,9 @@ TEST(VccRegion, IdenticalTokenBlocksNeedScaleCorrection) {
   auto layers = make_layers(w);
   Tensor ref = full_attention_stack(p, layers);
   NoGradGuard no_grad;
-  VccOutputs with = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), config(n_p, b, 2, true));
+  VccOutputs with = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), oracle_config(n_p, b, 2, true));
   VccOutputs without =
-      run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), config(n_p, b, 2, false));
+      run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, raw(layers), oracle_config(n_p, b, 2, false));
   // The released epsilons make the correction log(b + 1e-4) - log(1 + 1e-4) instead of
   // log b, a relative weight error of ~1e-4: that is all that separates VCC from full
   // attention here. Without the correction a coarse block weighs 1 token instead of b.
@@ -253,7 +105,7 @@ TEST(VccRegion, IdenticalTokenBlocksNeedScaleCorrection) {
 TEST(VccRegion, EnterThenExitReturnsTheMaskedInput) {
   Problem p = make_problem(6 + 5 * 4, 17, 3, 8, 41, /*scattered=*/true);
   NoGradGuard no_grad;
-  VccOutputs out = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, {}, config(6, 4, 2));
+  VccOutputs out = run_vcc_region({Var(p.hidden), p.mask, p.importance, {}}, {}, oracle_config(6, 4, 2));
   std::vector<double> h = p.hidden.to_vector<double>(), got = out.hidden.value().to_vector<double>();
   std::vector<int64_t> m = p.mask.to_vector<int64_t>();
   // Tokens come back as mean - (mean - token): exact up to one rounding.
@@ -310,7 +162,7 @@ TEST(VccRegion, StraightThroughGradientMatchesFiniteDifferences) {
   const int64_t n_p = 4, b = 3, N = 5, n = n_p + N * b, k = 2;
   Problem p = make_problem(n, 14, 2, 6, 51);
   ToyLayerWeights w0 = ToyLayerWeights::random(kDim, kFF, 800), w1 = ToyLayerWeights::random(kDim, kFF, 900);
-  VccConfig c = config(n_p, b, k);
+  VccConfig c = oracle_config(n_p, b, k);
   std::vector<Tensor> rankings, baselines;
   {
     NoGradGuard no_grad;
@@ -354,7 +206,7 @@ TEST(VccRegion, StraightThroughGradientMatchesFiniteDifferences) {
 TEST(VccRegion, ForwardAndBackwardAreBitIdenticalAcrossThreadCounts) {
   Problem p = make_problem(8 + 12 * 4, 40, 6, 10, 61);
   ToyLayerWeights w = ToyLayerWeights::random(kDim, kFF, 1000);
-  VccConfig c = config(8, 4, 5);
+  VccConfig c = oracle_config(8, 4, 5);
   auto run = [&](int threads) {
     set_num_threads(threads);
     Var h(p.hidden, true);
@@ -379,12 +231,12 @@ TEST(VccConfig, CompressedLengthsOfThePapersConfigurations) {
                       {65536, 64, 64, 30, 2977},  {131072, 48, 16, 90, 9587}, {4096, 224, 16, 90, 1816},
                       {4096, 320, 16, 44, 1216},  {4096, 320, 16, 50, 1306},  {4096, 256, 16, 80, 1696}};
   for (const Row& row : rows) {
-    VccConfig c = config(row.np, row.b, row.k);
+    VccConfig c = oracle_config(row.np, row.b, row.k);
     EXPECT_EQ(c.compressed_length(row.n), row.r) << "n=" << row.n << " n_p=" << row.np;
     c.validate(row.n);
   }
-  VccConfig bad = config(10, 16, 4);
+  VccConfig bad = oracle_config(10, 16, 4);
   EXPECT_THROW(bad.validate(4096), Error);  // 4086 is not a multiple of 16
-  VccConfig too_many = config(96, 16, 300);
+  VccConfig too_many = oracle_config(96, 16, 300);
   EXPECT_THROW(too_many.validate(4096), Error);  // only 250 blocks
 }
