@@ -62,7 +62,10 @@ Var mean_all(const Var& x) {
 Var max(const Var& x, int dim, bool keepdim) {
   const int d = wrap_dim(dim, x.dim());
   const Shape in = x.shape();
-  auto [values, index] = kernels::max(x.value(), d, keepdim);
+  // Named tensors, not a structured binding: clang 14 cannot capture bindings in a lambda.
+  const auto maxed = kernels::max(x.value(), d, keepdim);
+  const Tensor& values = maxed.first;
+  const Tensor index = maxed.second;
   return make_result(
       values, {x},
       [in, d, index](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {

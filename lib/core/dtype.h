@@ -51,7 +51,7 @@ template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::U8;
 template <class T> constexpr DType dtype_v = dtype_of<T>::value;
 
 // Calls fn(TypeTag<T>{}) with T the C++ type of a dtype; write the body as
-//   dispatch_float(t.dtype(), "op", [&](auto tag) { using scalar_t = decltype(tag)::type; ... });
+//   dispatch_float(t.dtype(), "op", [&](auto tag) { using scalar_t = typename decltype(tag)::type; ... });
 // (a function, not a macro, so bodies may hold #pragma omp).
 template <class T>
 struct TypeTag {

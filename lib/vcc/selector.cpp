@@ -94,7 +94,7 @@ Var straight_through_scores(const Var& scores, const BlockSelection& selection, 
         Tensor gh = g.to(Device::cpu()).contiguous();
         const int64_t* ord = order.to(Device::cpu()).data<int64_t>();
         dispatch_float(g.dtype(), "straight_through_scores", [&](auto tag) {
-          using T = decltype(tag)::type;
+          using T = typename decltype(tag)::type;
           const T* gp = gh.data<T>();
           T* out = gs.data<T>();
           for (int64_t b = 0; b < B; ++b) {

@@ -38,7 +38,7 @@ void cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore_i
     const auto* tp = targets.data<typename decltype(itag)::type>();
     *count = count_targets(tp, n, c, ignore_index);
     dispatch_float(logits.dtype(), "cross_entropy", [&](auto tag) {
-      using T = decltype(tag)::type;
+      using T = typename decltype(tag)::type;
       using Acc = acc_t<T>;
       const T* xp = logits.data<T>();
       T* lp = loss.data<T>();
@@ -70,7 +70,7 @@ void cross_entropy_backward(const Tensor& logits, const Tensor& targets, const T
   dispatch_index(targets.dtype(), "cross_entropy_backward", [&](auto itag) {
     const auto* tp = targets.data<typename decltype(itag)::type>();
     dispatch_float(logits.dtype(), "cross_entropy_backward", [&](auto tag) {
-      using T = decltype(tag)::type;
+      using T = typename decltype(tag)::type;
       const T* xp = logits.data<T>();
       const T* sp = lse.data<T>();
       const T* gp = grad_rows.data<T>();

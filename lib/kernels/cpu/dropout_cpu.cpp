@@ -8,7 +8,7 @@ namespace vcc::kernels::cpu {
 
 void dropout(const Tensor& x, double p, uint64_t seed, uint64_t offset, const Tensor& out) {
   dispatch_float(x.dtype(), "dropout", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* xp = x.data<T>();
     T* op = out.data<T>();
     const T scale = static_cast<T>(1.0 / (1.0 - p));

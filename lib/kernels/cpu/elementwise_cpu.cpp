@@ -33,7 +33,7 @@ void with_binary(BinaryOp op, Fn&& fn) {
 
 void unary(UnaryOp op, const Tensor& x, const Tensor& out, double a) {
   dispatch_float(x.dtype(), "unary", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     const scalar_t* xp = x.data<scalar_t>();
     scalar_t* op_ = out.data<scalar_t>();
     const scalar_t av = static_cast<scalar_t>(a);
@@ -49,7 +49,7 @@ void unary(UnaryOp op, const Tensor& x, const Tensor& out, double a) {
 
 void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& g, const Tensor& out, double a) {
   dispatch_float(x.dtype(), "unary_backward", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     const scalar_t* xp = x.data<scalar_t>();
     const scalar_t* yp = y.defined() ? y.data<scalar_t>() : nullptr;
     const scalar_t* gp = g.data<scalar_t>();
@@ -70,7 +70,7 @@ void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& 
 
 void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
   dispatch_all(a.dtype(), "binary", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     const Strides* st[3] = {&out.strides(), &a.strides(), &b.strides()};
     StridedLoop<3> loop(out.shape(), st);
     scalar_t* o = out.data<scalar_t>();
@@ -104,7 +104,7 @@ void binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
 
 void binary_grad(BinaryOp op, bool wrt_a, const Tensor& a, const Tensor& b, const Tensor& g, const Tensor& out) {
   dispatch_float(a.dtype(), "binary_grad", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     const Strides* st[4] = {&out.strides(), &a.strides(), &b.strides(), &g.strides()};
     StridedLoop<4> loop(out.shape(), st);
     scalar_t* o = out.data<scalar_t>();
@@ -142,7 +142,7 @@ void sum_to_shape(const Tensor& x, const Tensor& out) {
   order.insert(order.end(), reduced.begin(), reduced.end());
   int64_t kn = out.numel(), rn = x.numel() / std::max<int64_t>(kn, 1);
   dispatch_float(x.dtype(), "sum_to_shape", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     scalar_t* o = out.data<scalar_t>();
     bool reduced_leading = true;  // x == [R..., K...] in memory: sum rows of an [rn, kn] matrix
     for (size_t i = 0; i < reduced.size(); ++i) reduced_leading = reduced_leading && reduced[i] == static_cast<int>(i);
@@ -173,7 +173,7 @@ void sum_to_shape(const Tensor& x, const Tensor& out) {
 
 void add_inplace(const Tensor& dst, const Tensor& src, double alpha) {
   dispatch_float(dst.dtype(), "add_inplace", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     const Strides* st[2] = {&dst.strides(), &src.strides()};
     StridedLoop<2> loop(dst.shape(), st);
     scalar_t* d = dst.data<scalar_t>();
@@ -200,7 +200,7 @@ void add_inplace(const Tensor& dst, const Tensor& src, double alpha) {
 
 void scale_inplace(const Tensor& dst, double alpha) {
   dispatch_float(dst.dtype(), "scale_inplace", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     scalar_t* d = dst.data<scalar_t>();
     const scalar_t al = static_cast<scalar_t>(alpha);
     parallel_for(0, dst.numel(), kGrain, [&](int64_t b, int64_t e) {

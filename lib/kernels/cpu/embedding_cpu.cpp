@@ -19,7 +19,7 @@ void embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
   const char* src = static_cast<const char*>(table.raw_data());
   char* dst = static_cast<char*>(out.raw_data());
   dispatch_index(ids.dtype(), "embedding", [&](auto tag) {
-    using I = decltype(tag)::type;
+    using I = typename decltype(tag)::type;
     const I* ip = ids.data<I>();
     // Checked before the parallel copy: an error cannot leave an OpenMP region.
     for (int64_t k = 0; k < n; ++k)
@@ -49,7 +49,7 @@ void embedding_backward(const Tensor& g, const Tensor& ids, const Tensor& out) {
   const int64_t runs = static_cast<int64_t>(start.size()) - 1;
 
   dispatch_float(g.dtype(), "embedding_backward", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     using Acc = acc_t<T>;
     const T* gp = g.data<T>();
     T* op = out.data<T>();

@@ -82,7 +82,7 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     return off;
   };
   dispatch_float(c.dtype(), "gemm", [&](auto tag) {
-    using scalar_t = decltype(tag)::type;
+    using scalar_t = typename decltype(tag)::type;
     const scalar_t* ap = a.data<scalar_t>();
     const scalar_t* bp = b.data<scalar_t>();
     scalar_t* cp = c.data<scalar_t>();

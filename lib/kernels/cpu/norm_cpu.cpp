@@ -23,7 +23,7 @@ constexpr int64_t kMinChunkRows = 16;  // below this, splitting rows does not pa
 void norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps, const Tensor& y, const Tensor& mean,
           const Tensor& rstd) {
   dispatch_float(x.dtype(), "norm", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     using Acc = acc_t<T>;
     const int64_t d = x.size(-1), rows = rstd.numel();
     const bool centred = mean.defined();
@@ -55,7 +55,7 @@ void norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
 void norm_backward(const Tensor& g, const Tensor& x, const Tensor& mean, const Tensor& rstd, const Tensor& weight,
                    const Tensor& dx, const Tensor& dweight, const Tensor& dbias) {
   dispatch_float(x.dtype(), "norm_backward", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     using Acc = acc_t<T>;
     const int64_t d = x.size(-1), rows = rstd.numel();
     const T* gp = g.data<T>();

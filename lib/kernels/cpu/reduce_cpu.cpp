@@ -16,7 +16,7 @@ constexpr int64_t kSumChunk = 1 << 16;  // sum_all's fixed chunk: part of its re
 
 void sum(const Tensor& x, int64_t outer, int64_t n, int64_t inner, double divisor, const Tensor& out) {
   dispatch_float(x.dtype(), "sum", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     using Acc = acc_t<T>;
     const T* xp = x.data<T>();
     T* op = out.data<T>();
@@ -44,7 +44,7 @@ void sum(const Tensor& x, int64_t outer, int64_t n, int64_t inner, double diviso
 
 void max(const Tensor& x, int64_t outer, int64_t n, int64_t inner, const Tensor& values, const Tensor& index) {
   dispatch_all(x.dtype(), "max", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* xp = x.data<T>();
     T* vp = values.defined() ? values.data<T>() : nullptr;
     int64_t* ip = index.data<int64_t>();
@@ -79,7 +79,7 @@ void max(const Tensor& x, int64_t outer, int64_t n, int64_t inner, const Tensor&
 
 void sum_all(const Tensor& x, const Tensor& out) {
   dispatch_float(x.dtype(), "sum_all", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     using Acc = acc_t<T>;
     const T* p = x.data<T>();
     Acc total = parallel_reduce<Acc>(
@@ -92,7 +92,7 @@ void sum_all(const Tensor& x, const Tensor& out) {
 
 void max_backward(const Tensor& g, const Tensor& index, int64_t outer, int64_t n, int64_t inner, const Tensor& out) {
   dispatch_float(g.dtype(), "max_backward", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* gp = g.data<T>();
     const int64_t* ip = index.data<int64_t>();
     T* op = out.data<T>();

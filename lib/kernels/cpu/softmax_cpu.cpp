@@ -109,7 +109,7 @@ void with_log(bool log, Fn&& fn) {
 void softmax(const Tensor& x, int64_t outer, int64_t n, int64_t inner, bool log, const Tensor& out) {
   if (x.numel() == 0) return;
   dispatch_float(x.dtype(), "softmax", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     with_log(log, [&](auto is_log) {
       if (inner == 1)
         forward_rows<decltype(is_log)::value>(x.data<T>(), out.data<T>(), outer, n);
@@ -123,7 +123,7 @@ void softmax_backward(const Tensor& y, const Tensor& g, int64_t outer, int64_t n
                       const Tensor& out) {
   if (y.numel() == 0) return;
   dispatch_float(y.dtype(), "softmax_backward", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     with_log(log, [&](auto is_log) {
       if (inner == 1)
         backward_rows<decltype(is_log)::value>(y.data<T>(), g.data<T>(), out.data<T>(), outer, n);

@@ -21,7 +21,7 @@ void vcc_coarsen(const Tensor& tokens, const Tensor& blocks, const Tensor& token
   const int64_t k = blocks.size(1);
   const int64_t* idx = blocks.data<int64_t>();
   dispatch_float(offsets.dtype(), "vcc_coarsen", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* tok = tokens.data<T>();
     const T* mask = token_mask.data<T>();
     const T* cnt = counts.data<T>();
@@ -61,7 +61,7 @@ void vcc_coarsen_backward(const Tensor& grad_means, const Tensor& blocks, const 
   const int64_t k = blocks.size(1);
   const int64_t* idx = blocks.data<int64_t>();
   dispatch_float(grad_offsets.dtype(), "vcc_coarsen_backward", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* gmean = grad_means.data<T>();
     const T* mask = token_mask.data<T>();
     const T* cnt = counts.data<T>();
@@ -98,7 +98,7 @@ void vcc_refine(const Tensor& means, const Tensor& offsets, const Tensor& blocks
   const int64_t k = blocks.size(1);
   const int64_t* idx = blocks.data<int64_t>();
   dispatch_float(offsets.dtype(), "vcc_refine", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* mean = means.data<T>();
     const T* off = offsets.data<T>();
     T* tok = tokens.data<T>();
@@ -124,7 +124,7 @@ void vcc_refine_backward(const Tensor& grad_tokens, const Tensor& blocks, const 
   const int64_t k = blocks.size(1);
   const int64_t* idx = blocks.data<int64_t>();
   dispatch_float(grad_offsets.dtype(), "vcc_refine_backward", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* g = grad_tokens.data<T>();
     T* gD = grad_offsets.data<T>();
     T* gm = grad_means.data<T>();
@@ -167,7 +167,7 @@ void scatter_add_rows(const Tensor& src, const Tensor& index, const Tensor& out)
   const int64_t B = src.size(0), m = src.size(1), d = src.size(2), N = out.size(1);
   const int64_t* idx = index.data<int64_t>();
   dispatch_float(src.dtype(), "scatter_add_rows", [&](auto tag) {
-    using T = decltype(tag)::type;
+    using T = typename decltype(tag)::type;
     const T* s = src.data<T>();
     T* o = out.data<T>();
     // A task owns one example's slice of columns: duplicates accumulate in index order.

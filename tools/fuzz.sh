@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer harness of a VCC_FUZZ build (tools/test.sh --sanitize makes one) for a
+# while, from the committed seed corpus (tests/fuzz/corpus/<harness>/) and the shared bad
+# inputs, and prints executions per harness. New inputs go to a scratch corpus, not the repo.
+# A crash, leak, sanitizer report, timeout or an exception other than vcc::Error fails the run;
+# libFuzzer writes the input that did it to $OUT/artifacts/.
+#   tools/fuzz.sh [--seconds N] [--build DIR] [--out DIR] [harness ...]
+# Defaults: 15 s each, build-sanitize, runs/fuzz, every harness.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=15
+BUILD=build-sanitize
+OUT=runs/fuzz
+harnesses=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) SECONDS_EACH=$2; shift 2 ;;
+    --build) BUILD=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -*) echo "tools/fuzz.sh: unknown option '$1'" >&2; exit 2 ;;
+    *) harnesses+=("$1"); shift ;;
+  esac
+done
+if [ ${#harnesses[@]} -eq 0 ]; then
+  for exe in "$BUILD"/bin/fuzz_*; do [ -x "$exe" ] && harnesses+=("$(basename "$exe")"); done
+fi
+if [ ${#harnesses[@]} -eq 0 ]; then
+  echo "tools/fuzz.sh: no harnesses in $BUILD/bin (configure with -DVCC_FUZZ=ON and clang; tools/test.sh --sanitize)" >&2
+  exit 2
+fi
+shared_bad=../shared/data/bad-inputs
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+mkdir -p "$OUT/artifacts"
+failed=0
+printf '| harness | seconds | executions | exec/s | result |\n|---|---:|---:|---:|---|\n'
+for h in "${harnesses[@]}"; do
+  exe="$BUILD/bin/$h"
+  [ -x "$exe" ] || { echo "tools/fuzz.sh: $exe not built" >&2; exit 2; }
+  scratch="$OUT/corpus/$h"
+  mkdir -p "$scratch"
+  seeds=(tests/fuzz/corpus/"$h")
+  [ -d "$shared_bad" ] && seeds+=("$shared_bad")
+  log="$OUT/$h.log"
+  status=0
+  # -rss_limit_mb: a reader must not need more than 2 GB for a small file; -timeout: nor hang.
+  "$exe" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    -artifact_prefix="$OUT/artifacts/$h-" "$scratch" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
+  rate=$(( execs / (SECONDS_EACH > 0 ? SECONDS_EACH : 1) ))
+  if [ "$status" = 0 ]; then result=ok; else result="FAILED (exit $status, $log)"; failed=1; fi
+  printf '| %s | %s | %s | %s | %s |\n' "$h" "$SECONDS_EACH" "$execs" "$rate" "$result"
+done
+if [ "$failed" != 0 ]; then
+  echo "tools/fuzz.sh: a harness failed; its log shows the report and the artifact path" >&2
+  grep -h -m3 -E "ERROR: |SUMMARY: |terminate called|what\(\)" "$OUT"/*.log >&2 || true
+fi
+exit $failed
