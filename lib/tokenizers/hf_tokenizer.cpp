@@ -364,6 +364,46 @@ HfEncoding HfTokenizer::encode(std::string_view text, bool with_special) const {
 HfEncoding HfTokenizer::encode_pair(std::string_view text, std::string_view pair, bool with_special) const {
   return impl_->encode(text, &pair, with_special);
 }
+std::string HfTokenizer::decode(const std::vector<int>& ids) const {
+  const Impl& m = *impl_;
+  std::string out;
+  if (m.kind == "WordPiece") {
+    for (int id : ids) {
+      std::string t = id_to_token(id);
+      if (t.rfind("##", 0) == 0) out += t.substr(2);
+      else { if (!out.empty()) out += ' '; out += t; }
+    }
+    return out;
+  }
+  for (int id : ids) out += id_to_token(id);
+  if (m.byte_level) {
+    // Invert GPT-2's byte -> char table.
+    std::vector<char32_t> table(256);
+    int n = 0;
+    for (int b = 0; b < 256; ++b) {
+      bool direct = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+      table[b] = direct ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + n++);
+    }
+    std::unordered_map<char32_t, char> inverse;
+    for (int b = 0; b < 256; ++b) inverse[table[b]] = static_cast<char>(b);
+    std::string bytes;
+    for (const AlignedChar& a : decode_aligned(out)) {
+      auto it = inverse.find(a.c);
+      if (it != inverse.end()) bytes += it->second;
+      else append_utf8(bytes, a.c);
+    }
+    return bytes;
+  }
+  std::string spaced;
+  const std::string meta = "\u2581";
+  for (size_t i = 0; i < out.size();) {
+    if (out.compare(i, meta.size(), meta) == 0) { spaced += ' '; i += meta.size(); }
+    else spaced += out[i++];
+  }
+  if (!spaced.empty() && spaced[0] == ' ') spaced.erase(0, 1);
+  return spaced;
+}
+
 const std::string& HfTokenizer::path() const { return impl_->path; }
 const std::string& HfTokenizer::kind() const { return impl_->kind; }
 int64_t HfTokenizer::vocab_size() const {

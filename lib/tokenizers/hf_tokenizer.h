@@ -43,6 +43,10 @@ class HfTokenizer {
   HfEncoding encode(std::string_view text, bool with_special = true) const;
   HfEncoding encode_pair(std::string_view text, std::string_view pair, bool with_special = true) const;
 
+  // Text of model ids (no special-token handling): byte-level bytes restored, WordPiece
+  // "##" pieces glued, Metaspace "▁" back to spaces.
+  std::string decode(const std::vector<int>& ids) const;
+
   const std::string& path() const;      // the file read (tokenizer.json, vocab.txt or vocab.json)
   const std::string& kind() const;      // "BPE", "WordPiece" or "Unigram"
   int64_t vocab_size() const;           // model vocabulary plus added tokens (max id + 1)
