@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "data/example_encoder.h"
+#include "data/hotpotqa_reader.h"
 #include "data/tokenizer.h"
 #include "test_util.h"
 #include "tokenizers/hf_tokenizer.h"
@@ -152,6 +154,56 @@ TEST(HfTokenizer, BadFilesAreOneLineErrorsNamingTheFile) {
   EXPECT_EQ(run_cli("tokenize --tokenizer " + bad + " --input " + bad + " --out " + dir.file("o.jsonl"), dir, &log), 1);
   EXPECT_EQ(log, "vcc-preprocess: error: " + bad + ": malformed JSON\n");
   EXPECT_FALSE(std::filesystem::exists(dir.file("o.jsonl")));
+}
+
+// HotpotQA through a Hugging Face folder: every span answer is located, and its tokens decode
+// to text holding the answer (RoBERTa: byte for byte; BERT: as the tokenizer writes the answer,
+// lowercased). Exactly the answer where token bounds allow: "Yellowcraig" lies inside the token
+// "craigs" of "Yellowcraigs", and RoBERTa merges "Inc.," into one token.
+void expect_hotpot_spans_round_trip(const std::string& tokenizer_path, bool byte_exact, int want_exact) {
+  Tokenizer tok = Tokenizer::load(tokenizer_path, {-1, hotpotqa_added_tokens()});
+  EXPECT_TRUE(tok.is_hugging_face());
+  EncoderOptions o;
+  o.max_length = 4096;
+  o.max_target_length = 40;
+  o.task = Task::QaExtractive;
+  ExampleEncoder enc(tok, o);
+  EncodeStats stats;
+  int exact = 0;
+  for (const Example& ex : read_hotpotqa(testing::hotpot_sample())) {
+    EncodedExample e = *enc.encode(ex, stats);
+    if (e.answer_start < 0) continue;
+    std::vector<int32_t> span(e.input_ids.begin() + e.answer_start, e.input_ids.begin() + e.answer_end + 1);
+    std::string got = tok.decode(span);
+    while (!got.empty() && got.front() == ' ') got.erase(0, 1);
+    std::string want = byte_exact ? ex.answers[0] : tok.decode(tok.encode(ex.answers[0]));
+    EXPECT_NE(got.find(want), std::string::npos) << ex.id << ": " << got << " vs " << want;
+    exact += got == want;
+  }
+  EXPECT_EQ(stats.examples, 103);
+  EXPECT_EQ(stats.yes_no, 12);
+  EXPECT_EQ(stats.spans_located, 91);
+  EXPECT_EQ(stats.spans_not_found, 0);
+  EXPECT_EQ(exact, want_exact);
+}
+
+TEST(HfTokenizer, HotpotQaSpansRoundTripThroughRobertaFolder) {
+  expect_hotpot_spans_round_trip(tok_dir("roberta-base"), true, 89);
+}
+TEST(HfTokenizer, HotpotQaSpansRoundTripThroughBertFolder) {
+  expect_hotpot_spans_round_trip(tok_dir("bert-base-uncased"), false, 90);
+}
+
+TEST(HfTokenizer, PreprocessHotpotQaTakesAFolder) {
+  testing::ScratchDir dir;
+  std::string log, h5 = dir.file("hp.h5");
+  ASSERT_EQ(run_cli("hotpotqa --input " + testing::hotpot_sample() + " --tokenizer " + tok_dir("roberta-base") + " --out " +
+                        h5 + " --max-length 4096 --task qa_extractive --quiet",
+                    dir, &log),
+            0)
+      << log;
+  EXPECT_NE(log.find("Hugging Face BPE, 50265 pieces"), std::string::npos) << log;
+  EXPECT_NE(log.find("spans: 91 located (0 ignoring case), 0 not found"), std::string::npos) << log;
 }
 
 }  // namespace
