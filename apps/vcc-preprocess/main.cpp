@@ -15,6 +15,7 @@
 #include "data/scrolls_reader.h"
 #include "data/spm_train.h"
 #include "data/summarization_reader.h"
+#include "tokenizers/tokenize_jsonl.h"
 
 using namespace vcc::data;
 
@@ -155,6 +156,13 @@ int main(int argc, char** argv) {
   sy->add_flag("--no-jsonl", syn_no_jsonl, "write only the tokenizer and the HDF5 files");
   sy->add_flag("--quiet", syn_quiet, "no progress line");
 
+  auto* tk = app.add_subcommand("tokenize", "JSON lines {id, text, pair} -> ids, type_ids, sequence_ids, byte_offsets");
+  std::string tk_tok, tk_in, tk_out;
+  tk->add_option("--tokenizer", tk_tok, "Hugging Face tokenizer.json, vocab.txt, vocab.json (+ merges.txt) or a folder")
+      ->required();
+  tk->add_option("--input", tk_in, "input JSON lines")->required();
+  tk->add_option("--out", tk_out, "output JSON lines")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*hp) {
@@ -182,6 +190,12 @@ int main(int argc, char** argv) {
     }
     if (*qa) return run_dataset(read_qa_jsonl(qa_in), qa_c, "qa-jsonl", {});
     if (*su) return run_dataset(read_summarization_jsonl(su_in), su_c, "summarization", {});
+    if (*tk) {
+      vcc::tokenizers::HfTokenizer tok = vcc::tokenizers::HfTokenizer::load(tk_tok);
+      int64_t n = vcc::tokenizers::tokenize_jsonl(tok, tk_in, tk_out);
+      std::cout << tk_out << ": " << n << " lines (" << tok.kind() << ", " << tok.path() << ")\n";
+      return 0;
+    }
     if (*st) {
       spm.hard_vocab_limit = !spm_soft;
       train_sentencepiece_file(spm_in, spm_out, spm);
