@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
 #include <type_traits>
 
 #include "core/error.h"
+#include "io/hdf5_vlen_strings.h"
 
 static_assert(std::is_same_v<hid_t, int64_t>, "HDF5 >= 1.10 with 64-bit hid_t expected");
 
@@ -100,9 +102,12 @@ bool stored_dtype(hid_t type, DType* out) {
   return false;
 }
 
-Handle vlen_string_type() {
+// vcc writes strings fixed-length, `width` bytes (at least 1), NUL-padded: variable-length
+// ones live in HDF5's global heap, which libhdf5 1.10 reads without checking its sizes.
+Handle fixed_string_type(size_t width) {
   Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_size(t.get(), std::max<size_t>(width, 1));
+  H5Tset_strpad(t.get(), H5T_STR_NULLPAD);
   H5Tset_cset(t.get(), H5T_CSET_UTF8);
   return t;
 }
@@ -422,7 +427,9 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
   require_writable(name);
   VCC_USER_CHECK(!exists(name), where(name), ": dataset already exists");
   hsize_t n = values.size();
-  Handle type = vlen_string_type();
+  size_t width = 1;
+  for (const std::string& v : values) width = std::max(width, v.size());
+  Handle type = fixed_string_type(width);
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
@@ -430,9 +437,9 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create string dataset", hdf5_message());
   if (n == 0) return;
-  std::vector<const char*> ptrs(n);
-  for (size_t i = 0; i < n; ++i) ptrs[i] = values[i].c_str();
-  herr_t rc = H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data());
+  std::vector<char> buf(n * width, '\0');
+  for (size_t i = 0; i < n; ++i) std::memcpy(buf.data() + i * width, values[i].data(), values[i].size());
+  herr_t rc = H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
   VCC_USER_CHECK(rc >= 0, where(name), ": cannot write strings", hdf5_message());
 }
 
@@ -446,17 +453,8 @@ std::vector<std::string> H5File::read_strings(const std::string& name) const {
   std::vector<std::string> out;
   out.reserve(n);
   if (n == 0) return out;
-  if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype = vlen_string_type();
-    std::vector<char*> ptrs(n, nullptr);
-    herr_t rc = H5Dread(ds, mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data());
-    VCC_USER_CHECK(rc >= 0, where(name), ": cannot read strings (truncated or corrupt file?)", hdf5_message());
-    for (char* p : ptrs) out.emplace_back(p ? p : "");
-#if H5_VERSION_GE(1, 12, 0)
-    H5Treclaim(mtype.get(), space.get(), H5P_DEFAULT, ptrs.data());
-#else
-    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, ptrs.data());
-#endif
+  if (H5Tis_variable_str(ftype.get()) > 0) {  // files of older vcc versions
+    return read_vlen_strings_checked(file_, ds, /*is_attribute=*/false, static_cast<size_t>(n), path_, where(name));
   } else {
     size_t width = H5Tget_size(ftype.get());
     std::vector<char> buf(static_cast<size_t>(n) * width);
@@ -486,12 +484,13 @@ void H5File::set_attr(const std::string& object, const std::string& name, const 
   require_writable(object + "@" + name);
   Handle obj = open_object(file_, object, where(object));
   if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
-  Handle type = vlen_string_type();
+  Handle type = fixed_string_type(value.size());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr(H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   VCC_USER_CHECK(attr.ok(), where(object), ": cannot create attribute '", name, "'", hdf5_message());
-  const char* p = value.c_str();
-  VCC_USER_CHECK(H5Awrite(attr.get(), type.get(), &p) >= 0, where(object), ": cannot write attribute '", name,
+  std::string padded = value;
+  padded.resize(std::max<size_t>(value.size(), 1), '\0');
+  VCC_USER_CHECK(H5Awrite(attr.get(), type.get(), padded.data()) >= 0, where(object), ": cannot write attribute '", name,
                  "'", hdf5_message());
 }
 
@@ -556,16 +555,15 @@ std::string H5File::attr_string(const std::string& object, const std::string& na
   Handle ftype(H5Aget_type(attr.get()), H5Tclose);
   VCC_USER_CHECK(H5Tget_class(ftype.get()) == H5T_STRING, where(object), ": attribute '", name,
                  "' is not a string");
-  if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype = vlen_string_type();
-    char* p = nullptr;
-    VCC_USER_CHECK(H5Aread(attr.get(), mtype.get(), &p) >= 0, where(object), ": cannot read attribute '", name,
-                   "'", hdf5_message());
-    std::string out = p ? p : "";
-    H5free_memory(p);
-    return out;
-  }
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  VCC_USER_CHECK(space.ok() && H5Sget_simple_extent_npoints(space.get()) == 1, where(object), ": attribute '",
+                 name, "' is not a single string");
+  if (H5Tis_variable_str(ftype.get()) > 0)  // files of older vcc versions
+    return read_vlen_strings_checked(file_, attr.get(), /*is_attribute=*/true, 1, path_,
+                                     where(object) + " attribute '" + name + "'")[0];
   size_t width = H5Tget_size(ftype.get());
+  VCC_USER_CHECK(width > 0 && width <= H5Aget_storage_size(attr.get()), where(object), ": attribute '", name,
+                 "' is corrupt (", width, " bytes wide, ", H5Aget_storage_size(attr.get()), " stored)");
   std::string buf(width, '\0');
   VCC_USER_CHECK(H5Aread(attr.get(), ftype.get(), buf.data()) >= 0, where(object), ": cannot read attribute '",
                  name, "'", hdf5_message());

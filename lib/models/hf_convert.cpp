@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/json_error.h"
 #include "io/safetensors.h"
 #include "models/model_factory.h"
 
@@ -125,10 +126,11 @@ HfImport import_hf_folder(const std::string& dir) {
   VCC_USER_CHECK(fs::is_directory(dir), dir, ": not a folder");
   const std::string config_path = (fs::path(dir) / "config.json").string();
   json hf;
+  const std::string text = read_text(config_path, "Hugging Face config");
   try {
-    hf = json::parse(read_text(config_path, "Hugging Face config"));
+    hf = json::parse(text);
   } catch (const json::exception& e) {
-    throw Error(config_path + ": malformed JSON: " + e.what());
+    throw Error(io::json_error_message(e, text, config_path));
   }
   VCC_USER_CHECK(hf.is_object() && hf.contains("model_type") && hf["model_type"].is_string(), config_path,
                  ": no 'model_type'");
