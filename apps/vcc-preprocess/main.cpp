@@ -31,7 +31,9 @@ struct Common {
 };
 
 void add_common(CLI::App* cmd, Common& c, int64_t default_target) {
-  cmd->add_option("--tokenizer", c.tokenizer, "SentencePiece .model file")->required();
+  cmd->add_option("--tokenizer", c.tokenizer,
+                  "SentencePiece .model, or Hugging Face tokenizer.json / vocab.txt / vocab.json (+ merges.txt) / a folder")
+      ->required();
   cmd->add_option("--out", c.out, "output HDF5 file (one split)")->required();
   cmd->add_option("--max-length", c.max_length, "encoder input length (tokens)")->required();
   cmd->add_option("--max-target-length", c.max_target_length,

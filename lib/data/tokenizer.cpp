@@ -245,6 +245,8 @@ std::string Tokenizer::describe() const {
   os << model_path_ << ": " << (hf_ ? kind_ + ", " : std::string()) << base_size_ << " pieces + " << extra_ids_ << " extra ids + " << added_.size()
      << " added tokens = " << vocab_size() << "; pad " << pad_id_ << ", </s> " << eos_id_ << ", <unk> " << unk_id_
      << "; hash " << hash_.substr(0, 12);
+  if (hf_ && hf_->file_sets_truncation_or_padding())
+    os << "; the file's truncation and padding settings are ignored (vcc windows and truncates itself)";
   return os.str();
 }
 

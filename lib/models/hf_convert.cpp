@@ -112,6 +112,16 @@ const std::map<std::string, Converter>& hf_converters() {
   return converters;
 }
 
+std::vector<std::string> tokenizer_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out = sentencepiece_files(dir);
+  // Hugging Face tokenizers that one file describes (vocab.json needs merges.txt too, and a
+  // checkpoint keeps one tokenizer file, so it is not taken).
+  for (const char* name : {"tokenizer.json", "vocab.txt"})
+    if (fs::is_regular_file(fs::path(dir) / name)) out.push_back((fs::path(dir) / name).string());
+  return out;
+}
+
 std::vector<std::string> sentencepiece_files(const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;
@@ -148,7 +158,7 @@ HfImport import_hf_folder(const std::string& dir) {
   for (const auto& [alias, canonical] : spec.hf_aliases()) sources.at(canonical).push_back(alias);
   std::set<std::string> consumed;
   std::vector<std::string> missing, misshaped, conflicting;
-  HfImport out{spec, {}, {}, sentencepiece_files(dir)};
+  HfImport out{spec, {}, {}, tokenizer_files(dir)};
   for (const TensorSpec& t : spec.tensors()) {
     std::vector<std::string> found;
     for (const std::string& n : sources.at(t.hf_name))

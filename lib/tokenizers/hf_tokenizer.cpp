@@ -52,6 +52,7 @@ struct HfTokenizer::Impl {
   std::unique_ptr<PreTokenizer> pre;
   std::unique_ptr<Model> model;
   bool byte_level = false;
+  bool truncation_or_padding = false;
   // Byte-level offset trimming (RobertaProcessing / ByteLevel post-processor).
   bool trim_offsets = false, trim_add_prefix_space = false;
   std::vector<AddedToken> added;                       // longest first within each first byte
@@ -194,6 +195,8 @@ struct HfTokenizer::Impl {
     json j = json::parse(bytes, nullptr, false);
     VCC_USER_CHECK(!j.is_discarded(), file, ": malformed JSON");
     VCC_USER_CHECK(j.is_object() && j.contains("model"), file, ": not a Hugging Face tokenizer.json (no \"model\")");
+    truncation_or_padding = (j.contains("truncation") && !j["truncation"].is_null()) ||
+                            (j.contains("padding") && !j["padding"].is_null());
     try {
       normalizer = make_normalizer(j.value("normalizer", json()), file);
       pre = make_pre_tokenizer(j.value("pre_tokenizer", json()), file, byte_level);
@@ -425,6 +428,7 @@ int32_t HfTokenizer::pad_id() const { return impl_->pad; }
 int32_t HfTokenizer::eos_id() const { return impl_->eos; }
 int32_t HfTokenizer::bos_id() const { return impl_->bos; }
 int32_t HfTokenizer::unk_id() const { return impl_->unk; }
+bool HfTokenizer::file_sets_truncation_or_padding() const { return impl_->truncation_or_padding; }
 const std::string& HfTokenizer::hash() const { return impl_->hash; }
 
 }  // namespace vcc::tokenizers

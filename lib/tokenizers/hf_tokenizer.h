@@ -58,6 +58,9 @@ class HfTokenizer {
   int32_t eos_id() const;  // </s> or [SEP]
   int32_t bos_id() const;  // <s> or [CLS]
   int32_t unk_id() const;
+  // True if the tokenizer.json sets truncation or padding (which vcc ignores: it windows and
+  // truncates documents itself).
+  bool file_sets_truncation_or_padding() const;
   // SHA-256 of the bytes of every file read.
   const std::string& hash() const;
 

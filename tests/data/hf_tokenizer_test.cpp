@@ -115,6 +115,8 @@ TEST(HfTokenizer, FolderPicksTokenizerJsonAndKnowsItsSpecialTokens) {
   EXPECT_EQ(t.kind(), "Unigram");
   EXPECT_EQ(t.vocab_size(), 32100);
   EXPECT_EQ(t.token_to_id("<extra_id_0>"), 32099);
+  EXPECT_TRUE(b.file_sets_truncation_or_padding());  // bert's file truncates at 128 and pads
+  EXPECT_FALSE(r.file_sets_truncation_or_padding());
   // <mask> takes the space before it (lstrip), as in HF.
   auto e = r.encode("a <mask>", false);
   ASSERT_EQ(e.ids.size(), 2u);
