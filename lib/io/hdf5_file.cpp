@@ -19,6 +19,10 @@ static_assert(std::is_same_v<hid_t, int64_t>, "HDF5 >= 1.10 with 64-bit hid_t ex
 namespace vcc::io {
 namespace {
 
+// Before any HDF5 call (static initialisation): once the library is open, H5dont_atexit is
+// too late. See silence_hdf5 for why.
+const herr_t kNoHdf5ExitHandler = H5dont_atexit();
+
 // HDF5 prints its error stack to stderr by default; we report errors ourselves.
 void silence_hdf5() {
   static std::once_flag once;
@@ -209,8 +213,7 @@ H5File& H5File::operator=(H5File&& o) noexcept {
 H5File::~H5File() {
   if (file_ < 0) return;
   close_handles();
-  if (H5Fclose(file_) < 0)  // a failed flush can leave the id open (see commit())
-    for (int tries = 0; tries < 3 && H5Iis_valid(file_) > 0; ++tries) H5Idec_ref(file_);
+  H5Fclose(file_);  // a failure here (full disk) is not retried: libhdf5 1.10 crashes on it
   H5Eclear2(H5E_DEFAULT);
   file_ = -1;
   if (writable_) {
@@ -232,9 +235,9 @@ void H5File::commit() {
     std::string msg = flushed < 0 ? hdf5_message() : "";
     herr_t closed = H5Fclose(file_);
     if (closed < 0 && msg.empty()) msg = hdf5_message();
-    // A close that fails (its flush hit a full disk) can leave the id open: release it now,
-    // on this error path, not in libhdf5's exit handler.
-    for (int tries = 0; tries < 3 && H5Iis_valid(file_) > 0; ++tries) H5Idec_ref(file_);
+    // A close that fails (its flush hit a full disk) leaves the file open inside libhdf5;
+    // closing it again crashes there, so it is left to the process exit, where no libhdf5
+    // handler runs (H5dont_atexit in silence_hdf5).
     H5Eclear2(H5E_DEFAULT);
     file_ = -1;
     std::error_code ec;
