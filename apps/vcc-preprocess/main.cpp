@@ -217,10 +217,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const vcc::Error& e) {
-    std::cerr << "vcc-preprocess: error: " << e.what() << "\n";
+    std::cerr << "vcc-preprocess: error: " << vcc::user_error_text(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "vcc-preprocess: error: " << e.what() << "\n";
+    std::cerr << "vcc-preprocess: error: " << vcc::user_error_text(e.what()) << "\n";
     return 1;
   }
   return 0;

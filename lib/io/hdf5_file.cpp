@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -18,10 +19,20 @@ static_assert(std::is_same_v<hid_t, int64_t>, "HDF5 >= 1.10 with 64-bit hid_t ex
 namespace vcc::io {
 namespace {
 
+// Before any HDF5 call (static initialisation): once the library is open, H5dont_atexit is
+// too late. See silence_hdf5 for why.
+const herr_t kNoHdf5ExitHandler = H5dont_atexit();
+
 // HDF5 prints its error stack to stderr by default; we report errors ourselves.
 void silence_hdf5() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // No library shutdown at exit: every file vcc writes is committed or deleted by its
+    // H5File, and libhdf5 1.10's exit handler crashed (SIGSEGV) on a file whose flush had
+    // failed on a full disk.
+    H5dont_atexit();
+  });
 }
 
 // The innermost (most specific) message of HDF5's current error stack, or "".
@@ -31,7 +42,13 @@ std::string hdf5_message() {
       H5E_DEFAULT, H5E_WALK_DOWNWARD,
       [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
         auto* out = static_cast<std::string*>(data);
-        if (err->desc && *err->desc) *out = err->desc;  // keep the last one walked (innermost)
+        if (!err->desc || !*err->desc) return 0;
+        // The POSIX driver's message holds errno's text; ENOSPC is the one worth saying.
+        if (std::strstr(err->desc, std::strerror(ENOSPC))) {
+          *out = "disk full: " + std::string(std::strerror(ENOSPC));
+          return 1;  // stop walking
+        }
+        *out = std::string(err->desc).substr(0, std::string(err->desc).find('\n'));  // innermost, one line
         return 0;
       },
       &message);
@@ -112,6 +129,13 @@ Handle fixed_string_type(size_t width) {
   return t;
 }
 
+// Dataset creation without timestamps, so that checkpoints are byte-reproducible.
+Handle untimed_dcpl() {
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(dcpl.get(), false);
+  return dcpl;
+}
+
 std::vector<hsize_t> dims_of(const Shape& shape) {
   std::vector<hsize_t> d(shape.size());
   for (int i = 0; i < shape.size(); ++i) d[i] = static_cast<hsize_t>(shape[i]);
@@ -125,6 +149,16 @@ Shape shape_of_space(hid_t space) {
   Shape s;
   for (hsize_t v : d) s.push_back(static_cast<int64_t>(v));
   return s;
+}
+
+}  // namespace
+
+namespace {
+
+// Groups above a new dataset, created by us (without timestamps), not by HDF5.
+void create_parent_groups(H5File& f, const std::string& name) {
+  const size_t slash = name.rfind('/');
+  if (slash != std::string::npos && slash > 0) f.create_group(name.substr(0, slash));
 }
 
 }  // namespace
@@ -153,7 +187,10 @@ H5File H5File::create(const std::string& path) {
   std::string tmp = path + ".tmp";
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-  hid_t f = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  // No object timestamps (root group included): the same contents give the same bytes.
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(fcpl.get(), false);
+  hid_t f = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
   VCC_USER_CHECK(f >= 0, tmp, ": cannot create HDF5 file", hdf5_message());
   return H5File(path, f, true);
 }
@@ -176,7 +213,8 @@ H5File& H5File::operator=(H5File&& o) noexcept {
 H5File::~H5File() {
   if (file_ < 0) return;
   close_handles();
-  H5Fclose(file_);
+  H5Fclose(file_);  // a failure here (full disk) is not retried: libhdf5 1.10 crashes on it
+  H5Eclear2(H5E_DEFAULT);
   file_ = -1;
   if (writable_) {
     std::error_code ec;
@@ -194,11 +232,16 @@ void H5File::commit() {
   close_handles();
   if (writable_) {
     herr_t flushed = H5Fflush(file_, H5F_SCOPE_GLOBAL);
+    std::string msg = flushed < 0 ? hdf5_message() : "";
     herr_t closed = H5Fclose(file_);
+    if (closed < 0 && msg.empty()) msg = hdf5_message();
+    // A close that fails (its flush hit a full disk) leaves the file open inside libhdf5;
+    // closing it again crashes there, so it is left to the process exit, where no libhdf5
+    // handler runs (H5dont_atexit in silence_hdf5).
+    H5Eclear2(H5E_DEFAULT);
     file_ = -1;
     std::error_code ec;
     if (flushed < 0 || closed < 0) {
-      std::string msg = hdf5_message();
       std::filesystem::remove(tmp_path_, ec);
       VCC_USER_CHECK(false, tmp_path_, ": cannot finish writing HDF5 file", msg);
     }
@@ -224,10 +267,18 @@ void H5File::require_writable(const std::string& what) const {
 void H5File::create_group(const std::string& name) {
   require_writable(name);
   if (exists(name)) return;
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle g(H5Gcreate2(file_, name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  VCC_USER_CHECK(g.ok(), where(name), ": cannot create group", hdf5_message());
+  // Each missing level is created here, not as HDF5's "intermediate groups", which would
+  // carry timestamps.
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(gcpl.get(), false);
+  for (size_t slash = name.find('/', 1);; slash = name.find('/', slash + 1)) {
+    const std::string level = name.substr(0, slash);
+    if (!level.empty() && level != "/" && !exists(level)) {
+      Handle g(H5Gcreate2(file_, level.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose);
+      VCC_USER_CHECK(g.ok(), where(level), ": cannot create group", hdf5_message());
+    }
+    if (slash == std::string::npos) break;
+  }
 }
 
 bool H5File::exists(const std::string& name) const {
@@ -277,7 +328,8 @@ void H5File::write_raw(const std::string& name, DType dtype, const Shape& shape,
                H5Sclose);
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle ds(H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+  create_parent_groups(*this, name);
+  Handle ds(H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(), untimed_dcpl().get(), H5P_DEFAULT),
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create dataset", hdf5_message());
   if (count > 0) {
@@ -355,7 +407,8 @@ void H5File::create_rows(const std::string& name, DType dtype, const Shape& row_
     chunk.push_back(d);
   }
   Handle space(H5Screate_simple(dims.size(), dims.data(), maxdims.data()), H5Sclose);
-  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  create_parent_groups(*this, name);
+  Handle dcpl = untimed_dcpl();
   H5Pset_chunk(dcpl.get(), chunk.size(), chunk.data());
   if (options.compression_level > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
     H5Pset_shuffle(dcpl.get());
@@ -433,7 +486,8 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle ds(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+  create_parent_groups(*this, name);
+  Handle ds(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), lcpl.get(), untimed_dcpl().get(), H5P_DEFAULT),
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create string dataset", hdf5_message());
   if (n == 0) return;

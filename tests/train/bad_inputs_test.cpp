@@ -48,6 +48,15 @@ TEST(BadInputs, CorruptHdf5SplitsAreRefusedByTheReader) {
   }
 }
 
+TEST(BadInputs, IntactSplitsOfOlderVersionsWithVariableLengthStringsStillRead) {
+  // Written by vcc-preprocess before strings became fixed-length: the checked reader of
+  // variable-length strings must accept it whole.
+  const vcc::data::DatasetReader r(std::string(VCC_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_hdf5_dataset/synthetic-2-examples.h5");
+  EXPECT_EQ(r.size(), 2);
+  EXPECT_EQ(r.info().tokenizer_hash.size(), 64u) << r.info().tokenizer_hash;
+  EXPECT_NE(r.info().source, "");
+}
+
 TEST(BadInputs, CorruptHdf5SplitsStopTrainingAndEvaluationWithOneLine) {
   Scratch dir;
   const SyntheticSplits s = synthetic_splits(dir / "syn", 16, 8);
@@ -121,4 +130,14 @@ TEST(BadInputs, JsonNumbersOutOfRangeNameTheFileAndLine) {
                                 dir / "");
   expect_one_line_error(pred, bad_input("h-ovf.json") + ":1:");
   EXPECT_NE(pred.err.find("malformed JSON: number overflow"), std::string::npos) << pred.err;
+}
+
+TEST(BadInputs, ScoreRefusesDuplicateIds) {
+  Scratch dir;
+  const std::string pairs = dir.write("pairs.jsonl", R"({"id": "q1", "prediction": "a", "references": ["a"]}
+{"id": "q2", "prediction": "b", "references": ["b"]}
+{"id": "q1", "prediction": "c", "references": ["a"]}
+)");
+  const auto r = run_program({bin("vcc-eval"), "score", "--input", pairs}, dir / "");
+  expect_one_line_error(r, pairs + ":3: duplicate id \"q1\" (first on line 1)");
 }
