@@ -374,12 +374,31 @@ DType H5File::dtype(const std::string& name) const {
 
 Tensor H5File::read(const std::string& name) const { return read(name, dtype(name)); }
 
+// A corrupt header can declare any shape; allocate only what the file can back. Contiguous
+// data must be stored in full; compressed or chunked data may be smaller, but deflate cannot
+// shrink anything more than about 1032:1.
+void H5File::check_declared_size(const std::string& name, int64_t numel) const {
+  hid_t ds = open_dataset(name);
+  Handle type(H5Dget_type(ds), H5Tclose);
+  const uint64_t element = H5Tget_size(type.get());
+  uint64_t declared = 0;
+  VCC_USER_CHECK(!__builtin_mul_overflow(static_cast<uint64_t>(numel), element, &declared), where(name),
+                 ": declared size overflows (corrupt file?)");
+  const uint64_t stored = H5Dget_storage_size(ds);
+  Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+  const bool contiguous = H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS;
+  const uint64_t limit = contiguous ? stored : stored * 1100 + (1 << 20);
+  VCC_USER_CHECK(declared <= limit, where(name), ": declares ", declared,
+                 " bytes but the file stores ", stored, " (truncated or corrupt file?)");
+}
+
 Tensor H5File::read(const std::string& name, DType dtype) const {
   DType stored = this->dtype(name);
   VCC_USER_CHECK(is_floating(stored) == is_floating(dtype), where(name), ": stored as ", dtype_name(stored),
                  ", cannot read as ", dtype_name(dtype));
   VCC_USER_CHECK(memory_type(dtype) >= 0, where(name), ": cannot read into dtype ", dtype_name(dtype));
   Shape s = shape(name);
+  check_declared_size(name, s.numel());
   Tensor t = Tensor::empty(s, dtype);
   if (t.numel() > 0) {
     herr_t rc = H5Dread(open_dataset(name), memory_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data());
