@@ -165,11 +165,7 @@ TEST(HfTokenizer, BadFilesAreOneLineErrorsNamingTheFile) {
 void expect_hotpot_spans_round_trip(const std::string& tokenizer_path, bool byte_exact, int want_exact) {
   Tokenizer tok = Tokenizer::load(tokenizer_path, {-1, hotpotqa_added_tokens()});
   EXPECT_TRUE(tok.is_hugging_face());
-  EncoderOptions o;
-  o.max_length = 4096;
-  o.max_target_length = 40;
-  o.task = Task::QaExtractive;
-  ExampleEncoder enc(tok, o);
+  ExampleEncoder enc(tok, testing::hotpot_span_options());
   EncodeStats stats;
   int exact = 0;
   for (const Example& ex : read_hotpotqa(testing::hotpot_sample())) {
