@@ -147,9 +147,13 @@ struct Trainer::Impl {
   std::string last_checkpoint;
   int64_t nan_consecutive = 0, nan_total = 0;
   double tokens_seen = 0;
-  // The current display window.
+  // The current display window. Its sums are saved in checkpoints, so a window cut by a stop
+  // is completed after the resume and metrics.jsonl equals an uninterrupted run's.
   double win_loss = 0, win_gnorm = 0, win_tokens = 0;
   int64_t win_steps = 0, win_skipped = 0;
+  // The part of the window this process timed (a resumed window began before it).
+  double win_timed_tokens = 0;
+  int64_t win_timed_steps = 0;
   Clock::time_point win_start, loop_start;
   int64_t steps_this_process = 0;
   double last_loss = 0;
@@ -454,6 +458,8 @@ void Trainer::Impl::train_step(bool& epoch_end) {
     win_steps += 1;
   }
   win_tokens += sums[2];
+  win_timed_tokens += sums[2];
+  ++win_timed_steps;
   tokens_seen += sums[2];
   agreed_stop = sums[3] > 0;
   ++step;
@@ -472,8 +478,8 @@ void Trainer::Impl::flush_window() {
   l.loss = win_steps > 0 ? win_loss / win_steps : std::nan("");
   l.grad_norm = win_steps > 0 ? win_gnorm / win_steps : std::nan("");
   l.lr = opt.optimizer->lr(0);
-  l.ms_per_step = 1000.0 * secs / static_cast<double>(steps_in_window);
-  l.tokens_per_s = secs > 0 ? win_tokens / secs : 0;
+  l.ms_per_step = win_timed_steps > 0 ? 1000.0 * secs / static_cast<double>(win_timed_steps) : 0;
+  l.tokens_per_s = secs > 0 ? win_timed_tokens / secs : 0;
   l.memory_bytes = device.is_cpu() ? process_rss_bytes() : allocator_for(device).stats().peak_bytes;
   const double elapsed = std::chrono::duration<double>(now - loop_start).count();
   l.eta_seconds = steps_this_process > 0 ? elapsed / static_cast<double>(steps_this_process) *
@@ -483,8 +489,8 @@ void Trainer::Impl::flush_window() {
   log.line(format_train_line(l));
   log.json(train_json(l));
   last_loss = l.loss;
-  win_loss = win_gnorm = win_tokens = 0;
-  win_steps = win_skipped = 0;
+  win_loss = win_gnorm = win_tokens = win_timed_tokens = 0;
+  win_steps = win_skipped = win_timed_steps = 0;
   win_start = Clock::now();
 }
 
@@ -541,7 +547,9 @@ TrainResult Trainer::run() {
     // Every rank takes the same decisions: the stop request comes from the step's all-reduce.
     const bool signalled = t.agreed_stop;
     const bool stop_here = t.s.stop_at_step > 0 && t.step == t.s.stop_at_step;
-    if (t.step % t.s.log_every == 0 || last || signalled || stop_here) t.flush_window();
+    // Not on a stop: the open window goes into the checkpoint and is logged after the resume,
+    // at the step an uninterrupted run logs it.
+    if (t.step % t.s.log_every == 0 || last) t.flush_window();
 
     const bool validate = t.s.valid_every > 0 ? t.step % t.s.valid_every == 0 : epoch_end;
     if (t.valid_data && (validate || last) && t.validated_at != t.step) t.validate_now();
@@ -555,6 +563,7 @@ TrainResult Trainer::run() {
                      : stop_here ? "train.stop_at_step"
                                  : "periodic");
     if (early) {
+      t.flush_window();
       t.log.line("[run] early stop: " + t.best.metric() + " did not improve in " + std::to_string(t.best.stalled()) +
                  " validations (valid.patience)");
       r.early_stopped = true;
