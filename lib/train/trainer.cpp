@@ -252,6 +252,11 @@ void Trainer::Impl::setup() {
                    " processes");
   }
 
+  // What a killed or failed earlier run left behind goes first, so the resume sees only
+  // complete checkpoints and `last` names one (logged once the log is open).
+  const std::vector<std::string> cleaned = root() ? io::clean_run_folder(s.run_dir) : std::vector<std::string>{};
+  comm.barrier();
+
   // Weights: a checkpoint to resume, the init checkpoint, or fresh ones.
   const std::string resume = resolve_resume();
   if (!resume.empty()) {
@@ -281,6 +286,7 @@ void Trainer::Impl::setup() {
     else
       log.line("[run] resumed " + s.run_dir + " from " + resumed_from + " at step " + std::to_string(start_step));
     if (!changed.empty()) log.line("[run] options changed since the last start: " + changed);
+    for (const std::string& c : cleaned) log.line("[run] cleanup after an interrupted run: " + c);
     std::ostringstream m;
     m << "[run] model: " << model_config.describe() << "; " << format_count(static_cast<double>(model->parameter_count()))
       << " parameters; VCC " << (model_config.vcc.enabled ? model_config.vcc.describe(info.max_length) : "off");
@@ -396,11 +402,13 @@ void Trainer::Impl::save(int64_t at_step, const std::string& why) {
     c.trainer_state = trainer_state();
     c.tokenizer_file = s.tokenizer;
     io::save_checkpoint(path, c, /*replace=*/true);
+    // The links move to the new checkpoint before rotation deletes any old one, so they never
+    // name a folder being deleted.
+    update_link(s.run_dir, "last", name);
+    if (best.has_best() && best.best_step() == at_step) update_link(s.run_dir, "best", name);
     std::optional<int64_t> keep;
     if (s.keep_best && best.has_best()) keep = best.best_step();
     io::rotate_checkpoints(s.run_dir, static_cast<int>(s.keep_last), keep);
-    update_link(s.run_dir, "last", name);
-    if (best.has_best() && best.best_step() == at_step) update_link(s.run_dir, "best", name);
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     log.line("[save] " + path + " (" + why + ", " + format_duration(secs) + ")");
   }
