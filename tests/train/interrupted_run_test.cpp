@@ -22,26 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string bytes_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Every file under two folders, byte for byte.
-::testing::AssertionResult same_tree_bytes(const fs::path& a, const fs::path& b) {
-  auto files_of = [](const fs::path& root) {
-    std::set<fs::path> v;
-    for (const auto& e : fs::recursive_directory_iterator(root))
-      if (e.is_regular_file()) v.insert(fs::relative(e.path(), root));
-    return v;
-  };
-  const auto fa = files_of(a), fb = files_of(b);
-  if (fa != fb || fa.empty()) return ::testing::AssertionFailure() << a << " and " << b << " hold different files";
-  for (const fs::path& f : fa)
-    if (bytes_of(a / f) != bytes_of(b / f)) return ::testing::AssertionFailure() << (a / f) << " differs";
-  return ::testing::AssertionSuccess();
-}
-
 // The pid of a process that has exited (its debris belongs to nobody).
 pid_t dead_pid() {
   const pid_t pid = ::fork();

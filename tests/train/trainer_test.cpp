@@ -133,29 +133,6 @@ std::vector<nlohmann::json> deterministic_records(const std::string& path) {
   return v;
 }
 
-std::string bytes_of(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Every file of two checkpoint folders (and their subfolders), byte for byte (HDF5 timestamps
-// are off).
-::testing::AssertionResult same_checkpoint_bytes(const fs::path& a, const fs::path& b) {
-  auto files_of = [](const fs::path& root) {
-    std::vector<fs::path> v;
-    for (const auto& e : fs::recursive_directory_iterator(root))
-      if (e.is_regular_file()) v.push_back(fs::relative(e.path(), root));
-    std::sort(v.begin(), v.end());
-    return v;
-  };
-  const std::vector<fs::path> fa = files_of(a), fb = files_of(b);
-  if (fa != fb) return ::testing::AssertionFailure() << a << " and " << b << " hold different files";
-  if (fa.empty()) return ::testing::AssertionFailure() << a << " holds no files";
-  for (const fs::path& f : fa)
-    if (bytes_of(a / f) != bytes_of(b / f)) return ::testing::AssertionFailure() << (a / f) << " and " << (b / f) << " differ";
-  return ::testing::AssertionSuccess();
-}
-
 // N steps, stop, resume for N more equals 2N steps straight. VCC on (exploration draws random
 // rankings in training), dropout on, accumulation, validation and checkpoints in between, and
 // a log window of 3 steps, so the stop cuts a window.
@@ -186,7 +163,7 @@ TEST_F(TrainerTest, ResumeContinuesBitExactly) {
   EXPECT_TRUE(straight.finished);
   EXPECT_TRUE(same_tensor_files(dir / "split/step-000008/model.h5", dir / "straight/step-000008/model.h5"));
   EXPECT_TRUE(same_tensor_files(dir / "split/step-000008/optimizer.h5", dir / "straight/step-000008/optimizer.h5"));
-  EXPECT_TRUE(same_checkpoint_bytes(dir / "split/step-000008", dir / "straight/step-000008"));
+  EXPECT_TRUE(same_tree_bytes(dir / "split/step-000008", dir / "straight/step-000008"));
   // The log too: the window the stop cut (steps 4-6) is logged once, at step 6, with the
   // losses of all three steps.
   EXPECT_EQ(deterministic_records(dir / "split/metrics.jsonl"), deterministic_records(dir / "straight/metrics.jsonl"));
@@ -217,7 +194,7 @@ TEST_F(TrainerTest, SigtermAtARandomStepThenResumeEqualsAnUninterruptedRun) {
   const TrainResult resumed = train(dir / "split", run);
   EXPECT_EQ(resumed.start_step, signal_step + 1);
   EXPECT_TRUE(resumed.finished);
-  EXPECT_TRUE(same_checkpoint_bytes(dir / "split/step-000007", dir / "straight/step-000007"));
+  EXPECT_TRUE(same_tree_bytes(dir / "split/step-000007", dir / "straight/step-000007"));
   EXPECT_EQ(deterministic_records(dir / "split/metrics.jsonl"), deterministic_records(dir / "straight/metrics.jsonl"));
 }
 
