@@ -1,9 +1,11 @@
 #include "train/trainer.h"
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -170,6 +172,7 @@ struct Trainer::Impl {
 
   void setup();
   std::string resolve_resume() const;
+  void prepare_run_dir() const;
   void restore(const std::string& path);
   io::TrainerState trainer_state() const;
   void save(int64_t at_step, const std::string& why);
@@ -198,6 +201,10 @@ void Trainer::Impl::setup() {
                    s.train_file);
     VCC_USER_CHECK(v.task == info.task, s.valid_file, " is a ", data::task_name(v.task), " split but ", s.train_file,
                    " is ", data::task_name(info.task));
+    // Found now, not at the first validation after hours of training.
+    VCC_USER_CHECK(valid_data->size() > 0, s.valid_file,
+                   ": the validation split has no examples (option 'data.valid'; set data.valid= to train without "
+                   "validation)");
   }
   if (!s.tokenizer.empty()) tokenizer = load_split_tokenizer(s.tokenizer, info, s.train_file);
   if (valid_data && s.valid_predict)
@@ -254,7 +261,11 @@ void Trainer::Impl::setup() {
 
   // What a killed or failed earlier run left behind goes first, so the resume sees only
   // complete checkpoints and `last` names one (logged once the log is open).
-  const std::vector<std::string> cleaned = root() ? io::clean_run_folder(s.run_dir) : std::vector<std::string>{};
+  std::vector<std::string> cleaned;
+  if (root()) {
+    prepare_run_dir();
+    cleaned = io::clean_run_folder(s.run_dir);
+  }
   comm.barrier();
 
   // Weights: a checkpoint to resume, the init checkpoint, or fresh ones.
@@ -274,7 +285,6 @@ void Trainer::Impl::setup() {
   }
 
   if (root()) {
-    fs::create_directories(s.run_dir);
     const std::string cfg_path = s.run_dir + "/config.yaml";
     const std::string changed = resumed_from.empty() ? "" : changed_options(config, cfg_path);
     config.save(cfg_path);
@@ -307,6 +317,16 @@ void Trainer::Impl::setup() {
     log.line(b.str());
     log.line("[run] options: " + non_default_options(config));
   }
+}
+
+// The run folder exists and takes files, checked before any training: a full run that cannot
+// save is worse than no run.
+void Trainer::Impl::prepare_run_dir() const {
+  std::error_code ec;
+  fs::create_directories(s.run_dir, ec);
+  VCC_USER_CHECK(!ec, "option 'train.run_dir': cannot create ", s.run_dir, ": ", ec.message());
+  VCC_USER_CHECK(::access(s.run_dir.c_str(), W_OK | X_OK) == 0, "option 'train.run_dir': cannot write into ", s.run_dir,
+                 ": ", std::strerror(errno));
 }
 
 std::string Trainer::Impl::resolve_resume() const {

@@ -374,6 +374,21 @@ TEST_F(TrainerTest, CorruptSplitIsNamed) {
   EXPECT_NE(e2.find("garbage.h5"), std::string::npos) << e2;
 }
 
+TEST_F(TrainerTest, EmptyValidationSplitAndUnusableRunFolderAreRefusedBeforeTraining) {
+  Scratch dir;
+  const SyntheticSplits empty = synthetic_splits(dir / "empty", 8, 0);
+  std::string log;
+  const std::string e = error_of([&] { train(dir / "run", {"data.valid=" + empty.valid}, &log); });
+  EXPECT_EQ(e, empty.valid + ": the validation split has no examples (option 'data.valid'; set data.valid= to train "
+                             "without validation)");
+  EXPECT_FALSE(fs::exists(dir / "run/config.yaml"));
+  // A run folder that cannot be made (its parent is a file): named by its option, no raw
+  // filesystem_error text.
+  const std::string file = dir.write("file.txt", "x");
+  const std::string e2 = error_of([&] { train(file + "/run", {}); });
+  EXPECT_EQ(e2, "option 'train.run_dir': cannot create " + file + "/run: Not a directory");
+}
+
 TEST(Seq2SeqTraining, TinyT5WithVccTrainsValidatesAndEvaluates) {
   Scratch dir;
   const SyntheticSplits s = synthetic_splits(dir / "syn", 32, 8, 64, /*seq2seq=*/true);
