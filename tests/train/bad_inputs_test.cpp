@@ -2,6 +2,7 @@
 // or misled a reader) through the binaries and readers that take it: exit status 1, one line
 // on stderr naming the file, no output written, and never a signal.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -140,4 +141,65 @@ TEST(BadInputs, ScoreRefusesDuplicateIds) {
 )");
   const auto r = run_program({bin("vcc-eval"), "score", "--input", pairs}, dir / "");
   expect_one_line_error(r, pairs + ":3: duplicate id \"q1\" (first on line 1)");
+}
+
+// vcc's own files check themselves (Fletcher-32 per chunk): one flipped bit in a checkpoint's
+// weights or in a split's token ids stops evaluation, resumption and training with a line
+// that names the file and says "checksum", instead of training on it.
+TEST(BadInputs, AFlippedBitInACheckpointOrASplitIsReported) {
+  Scratch dir;
+  const SyntheticSplits s = synthetic_splits(dir / "syn", 16, 8);
+  const std::vector<std::string> run = concat(tiny_encoder_overrides(s, dir / "run"),
+                                              {"train.max_steps=2", "schedule.warmup_steps=0", "data.valid="});
+  ASSERT_EQ(run_program(with_set({bin("vcc-train")}, run), dir / "").status, 0);
+  // The bytes of the largest weight, found in model.h5, one bit flipped in their middle.
+  auto flip_bit_of = [](const std::string& path, const std::string& needle) {
+    std::string bytes = bytes_of(path);
+    const size_t at = bytes.find(needle);
+    if (at == std::string::npos || bytes.find(needle, at + 1) != std::string::npos) return false;
+    bytes[at + needle.size() / 2] ^= 0x04;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    return true;
+  };
+  const std::string model = dir / "run/step-000002/model.h5";
+  const vcc::io::TensorFile weights = vcc::io::read_tensor_file(model);
+  const auto largest = std::max_element(weights.tensors.begin(), weights.tensors.end(),
+                                        [](const auto& a, const auto& b) { return a.second.numel() < b.second.numel(); });
+  const vcc::Tensor w = largest->second.contiguous();
+  ASSERT_TRUE(flip_bit_of(model, std::string(static_cast<const char*>(w.raw_data()), std::min<size_t>(w.nbytes(), 256))));
+  const auto eval = run_program({bin("vcc-eval"), "run", "--model", dir / "run/step-000002", "--data", s.valid, "--out",
+                                 dir / "eval", "--quiet"},
+                                dir / "");
+  expect_one_line_error(eval, model);
+  EXPECT_NE(eval.err.find("checksum"), std::string::npos) << eval.err;
+  const auto resume = run_program(with_set({bin("vcc-train")}, concat(run, {"train.max_steps=3", "train.resume=auto"})),
+                                  dir / "");
+  expect_one_line_error(resume, model);
+
+  // A split (its token ids are deflated, so the bit is flipped in the middle of the first
+  // stored chunk of input_ids, wherever HDF5 put it).
+  const std::string split = dir / "flipped.h5";
+  fs::copy_file(s.train, split);
+  haddr_t chunk_at = HADDR_UNDEF;
+  hsize_t chunk_bytes = 0;
+  {
+    const hid_t f = H5Fopen(split.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t ds = H5Dopen2(f, "input_ids", H5P_DEFAULT);
+    const hsize_t origin[2] = {0, 0};
+    unsigned mask = 0;
+    ASSERT_GE(H5Dget_chunk_info_by_coord(ds, origin, &mask, &chunk_at, &chunk_bytes), 0);
+    H5Dclose(ds);
+    H5Fclose(f);
+  }
+  {
+    std::string bytes = bytes_of(split);
+    ASSERT_LT(chunk_at + chunk_bytes, bytes.size());
+    bytes[chunk_at + chunk_bytes / 2] ^= 0x04;
+    std::ofstream(split, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  const auto train = run_program(with_set({bin("vcc-train")}, concat(tiny_encoder_overrides(s, dir / "run2"),
+                                                                     {"train.max_steps=2", "data.valid=", "data.train=" + split})),
+                                 dir / "");
+  expect_one_line_error(train, split);
+  EXPECT_NE(train.err.find("checksum"), std::string::npos) << train.err;
 }
