@@ -45,7 +45,7 @@ for h in "${harnesses[@]}"; do
   log="$OUT/$h.log"
   status=0
   # -rss_limit_mb: a reader must not need more than 2 GB for a small file; -timeout: nor hang.
-  "$exe" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+  "$exe" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=131072 -print_final_stats=1 \
     -artifact_prefix="$OUT/artifacts/$h-" "$scratch" "${seeds[@]}" >"$log" 2>&1 || status=$?
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo 0)
   rate=$(( execs / (SECONDS_EACH > 0 ? SECONDS_EACH : 1) ))
