@@ -30,6 +30,10 @@
 #include "optim/clip_grad.h"
 #include "optim/optim_config.h"
 #include "train/stop_signal.h"
+
+#if defined(VCC_WITH_CUDA)
+#include "core/cuda/blas_handle.h"
+#endif
 #include "train/task.h"
 #include "train/train_log.h"
 #include "train/train_options.h"
@@ -184,6 +188,9 @@ struct Trainer::Impl {
 void Trainer::Impl::setup() {
   device = parse_device(s.device);
   threads = choose_threads(s.threads);
+#if defined(VCC_WITH_CUDA)
+  if (device.is_cuda()) cuda::set_allow_tf32(s.tf32);
+#endif
   set_num_threads(threads);
   const int world = comm.world_size();
   micro_per_step = world * s.accum_steps;
@@ -312,6 +319,7 @@ void Trainer::Impl::setup() {
       << s.accum_steps << " micro-batch" << (s.accum_steps > 1 ? "es" : "") << " x "
       << s.batch_size / micro_per_step << "; " << threads << " thread" << (threads > 1 ? "s" : "") << " each; device "
       << device.str() << "; precision " << precision_name(s.precision)
+      << (device.is_cuda() && s.precision == Precision::FP32 ? (s.tf32 ? " (TF32 GEMMs)" : " (exact float32 GEMMs)") : "")
       << (s.precision == Precision::BF16 && device.is_cpu() ? " (on the CPU: the GPU's numbers, slower than fp32)" : "")
       << "; dist " << comm.backend();
     log.line(b.str());
