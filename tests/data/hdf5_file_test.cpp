@@ -205,3 +205,28 @@ TEST(H5File, AFlippedByteInATensorTokenRowsOrStringsIsReportedNotRead) {
 }
 
 }  // namespace vcc::io
+
+namespace vcc::io {
+
+// What open() relies on: files vcc writes use the 1.10 format (superblock version 3, with
+// checksummed metadata); files without checksums are read only on request.
+TEST(H5File, WritesChecksummedMetadataAndRefusesUncheckedFilesByDefault) {
+  ScratchDir dir;
+  const std::string path = dir.file("new.h5");
+  {
+    H5File f = H5File::create(path);
+    f.write("x", std::vector<int32_t>{1, 2, 3});
+    f.commit();
+  }
+  std::ifstream in(path, std::ios::binary);
+  char head[9] = {};
+  in.read(head, 9);
+  EXPECT_EQ(static_cast<int>(head[8]), 3) << "superblock version";
+  const std::string legacy = std::string(VCC_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_hdf5_dataset/synthetic-2-examples.h5";
+  EXPECT_NE(error_of([&] { H5File::open(legacy); }).find("without metadata checksums"), std::string::npos);
+  ::setenv("VCC_READ_LEGACY_HDF5", "1", 1);
+  EXPECT_NO_THROW(H5File::open(legacy));
+  ::unsetenv("VCC_READ_LEGACY_HDF5");
+}
+
+}  // namespace vcc::io
