@@ -114,6 +114,9 @@ const std::string kFileCalls =
     "openat,write,pwrite64,fsync,fdatasync,rename,renameat,renameat2,mkdir,mkdirat,unlink,unlinkat,rmdir,symlink,"
     "symlinkat";
 
+// LeakSanitizer cannot run under ptrace (the sanitizer build's programs would exit 1).
+const std::vector<std::string> kUnderStrace = {"ASAN_OPTIONS=detect_leaks=0"};
+
 struct KillPoint {
   std::string call;  // a syscall name
   int nth = 0;       // its invocation number in the main thread (strace's when=)
@@ -171,8 +174,8 @@ TEST(InterruptedRun, SigkillAtEachStepOfACheckpointWriteThenResumeEqualsAnUninte
   ASSERT_EQ(run_program(train_argv("straight", {}), dir / "").status, 0);
   const std::string log = dir / "strace.log";
   const auto traced = run_program(
-      concat({"strace", "-f", "-qq", "-o", log, "-e", "trace=" + kFileCalls}, train_argv("traced", {})),
-      dir / "");
+      concat({"strace", "-f", "-qq", "-o", log, "-e", "trace=" + kFileCalls}, train_argv("traced", {})), dir / "",
+      kUnderStrace);
   ASSERT_EQ(traced.status, 0) << traced.err;
   const std::vector<KillPoint> points = kill_points(log, "step-000004", "step-000002");
   ASSERT_GE(points.size(), 10u) << "the strace log shows no checkpoint write of step 4";
@@ -186,7 +189,7 @@ TEST(InterruptedRun, SigkillAtEachStepOfACheckpointWriteThenResumeEqualsAnUninte
                                             "trace=" + p.call, "-e",
                                             "inject=" + p.call + ":signal=SIGKILL:when=" + std::to_string(p.nth)},
                                            train_argv(run, {})),
-                                    dir / "");
+                                    dir / "", kUnderStrace);
     ASSERT_EQ(killed.status, 128 + SIGKILL) << killed.out << killed.err;
     // Whatever was on disk, the newest complete checkpoint is 2 or 4, and the resume ends
     // where an uninterrupted run ends, byte for byte, leaving no debris.
