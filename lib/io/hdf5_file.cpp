@@ -140,6 +140,34 @@ void keep_compact(hid_t object_create_plist, bool has_links) {
   if (has_links) H5Pset_link_phase_change(object_create_plist, 65535, 0);
 }
 
+// The reading side of keep_compact: a file whose links or attributes are in dense storage was
+// not written by vcc, and its unchecked heap is refused before any lookup goes there.
+void require_compact_links(hid_t group, const std::string& where) {
+  H5G_info_t info;
+  VCC_USER_CHECK(H5Gget_info(group, &info) >= 0, where, ": cannot read group (corrupt file?)", hdf5_message());
+  VCC_USER_CHECK(info.storage_type != H5G_STORAGE_TYPE_DENSE, where,
+                 ": group links in HDF5's dense storage, which vcc never writes and libhdf5 1.10 does not check; "
+                 "refused (not a vcc file, or a damaged one)");
+}
+
+void require_compact_attributes(hid_t object, const std::string& where) {
+  H5O_info_t info;
+  VCC_USER_CHECK(H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS | H5O_INFO_HDR) >= 0, where,
+                 ": cannot read object header", hdf5_message());
+  // Version-1 headers (older files) have no dense attribute storage.
+  if (info.num_attrs == 0 || info.hdr.version < 2) return;
+  const H5I_type_t type = H5Iget_type(object);
+  hid_t plist = type == H5I_GROUP ? H5Gget_create_plist(object) : type == H5I_DATASET ? H5Dget_create_plist(object) : -1;
+  unsigned max_compact = 8, min_dense = 6;
+  if (plist >= 0) {
+    H5Pget_attr_phase_change(plist, &max_compact, &min_dense);
+    H5Pclose(plist);
+  }
+  VCC_USER_CHECK(info.num_attrs <= max_compact, where, ": ", info.num_attrs,
+                 " attributes in HDF5's dense storage, which vcc never writes and libhdf5 1.10 does not check; "
+                 "refused (not a vcc file, or a damaged one)");
+}
+
 // Dataset creation without timestamps, so that checkpoints are byte-reproducible.
 Handle untimed_dcpl() {
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -233,7 +261,14 @@ H5File H5File::open(const std::string& path) {
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
   hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
   VCC_USER_CHECK(f >= 0, path, ": cannot open HDF5 file (truncated or corrupt?)", hdf5_message());
-  return H5File(path, f, false);
+  H5File file(path, f, false);
+  {
+    Handle root(H5Gopen2(f, "/", H5P_DEFAULT), H5Gclose);
+    VCC_USER_CHECK(root.ok(), path, ": cannot open the root group (corrupt file?)", hdf5_message());
+    require_compact_links(root.get(), path + ": '/'");
+    require_compact_attributes(root.get(), path + ": '/'");
+  }
+  return file;
 }
 
 H5File H5File::create(const std::string& path) {
@@ -358,6 +393,15 @@ bool H5File::exists(const std::string& name) const {
       return false;
     }
     if (next == std::string::npos) break;
+    // The next lookup goes into `prefix`: a group whose links must be compact.
+    H5G_info_t info;
+    if (H5Gget_info_by_name(file_, prefix.c_str(), &info, H5P_DEFAULT) < 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return false;  // not a group: nothing below it
+    }
+    VCC_USER_CHECK(info.storage_type != H5G_STORAGE_TYPE_DENSE, where(prefix),
+                   ": group links in HDF5's dense storage, which vcc never writes and libhdf5 1.10 does not check; "
+                   "refused (not a vcc file, or a damaged one)");
     pos = next + 1;
   }
   return H5Oexists_by_name(file_, name.c_str(), H5P_DEFAULT) > 0;
@@ -365,6 +409,11 @@ bool H5File::exists(const std::string& name) const {
 
 std::vector<std::string> H5File::list(const std::string& group) const {
   VCC_USER_CHECK(exists(group), where(group), ": no such group");
+  {
+    Handle g(H5Gopen2(file_, group.c_str(), H5P_DEFAULT), H5Gclose);
+    VCC_USER_CHECK(g.ok(), where(group), ": not a group", hdf5_message());
+    require_compact_links(g.get(), where(group));
+  }
   std::vector<std::string> names;
   herr_t rc = H5Literate_by_name(
       file_, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
@@ -621,7 +670,9 @@ namespace {
 Handle open_object(hid_t file, const std::string& object, const std::string& where) {
   hid_t obj = H5Oopen(file, object.c_str(), H5P_DEFAULT);
   VCC_USER_CHECK(obj >= 0, where, ": no such group or dataset", hdf5_message());
-  return Handle(obj, H5Oclose);
+  Handle h(obj, H5Oclose);
+  require_compact_attributes(obj, where);  // every attribute lookup starts here
+  return h;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <hdf5.h>
+
 #include "io/hdf5_file.h"
 #include "test_util.h"
 
@@ -224,6 +226,25 @@ TEST(H5File, WritesChecksummedMetadataAndRefusesUncheckedFilesByDefault) {
   EXPECT_EQ(static_cast<int>(head[8]), 3) << "superblock version";
   const std::string legacy = std::string(VCC_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_hdf5_dataset/synthetic-2-examples.h5";
   EXPECT_NE(error_of([&] { H5File::open(legacy); }).find("without metadata checksums"), std::string::npos);
+  // A 1.10-format file by another writer, with HDF5's defaults: past 8 links the root group
+  // goes to dense storage (an unchecksummed heap), which is refused before any lookup.
+  const std::string dense = dir.file("dense.h5");
+  {
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
+    const hid_t f = H5Fcreate(dense.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    const hsize_t one = 1;
+    const hid_t space = H5Screate_simple(1, &one, nullptr);
+    for (int i = 0; i < 12; ++i)
+      H5Dclose(H5Dcreate2(f, ("d" + std::to_string(i)).c_str(), H5T_NATIVE_INT, space, H5P_DEFAULT, H5P_DEFAULT,
+                          H5P_DEFAULT));
+    H5Sclose(space);
+    H5Fclose(f);
+    H5Pclose(fapl);
+  }
+  EXPECT_EQ(error_of([&] { H5File::open(dense); }),
+            dense + ": '/': group links in HDF5's dense storage, which vcc never writes and libhdf5 1.10 does not "
+                    "check; refused (not a vcc file, or a damaged one)");
   ::setenv("VCC_READ_LEGACY_HDF5", "1", 1);
   EXPECT_NO_THROW(H5File::open(legacy));
   ::unsetenv("VCC_READ_LEGACY_HDF5");
