@@ -101,7 +101,8 @@ Var MultiHeadAttention::probabilities(const Var& query_states, const Var& key_st
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < Nq; ++i)
         for (int64_t j = 0; j < Nk; ++j) r[(b * Nq + i) * Nk + j] = kv[b * Nk + j] - qv[b * Nq + i];
-    Tensor buckets = relative_position_buckets(rel, options_.bidirectional, options_.num_buckets, options_.max_distance);
+    Tensor buckets = relative_position_buckets(rel, options_.bidirectional, options_.num_buckets, options_.max_distance)
+                         .to(logits.value().device());
     logits = logits + permute(embedding(relative_bias_table, buckets), {0, 3, 1, 2});
   }
   if (key_bias.defined()) logits = logits + reshape(key_bias, {B, 1, 1, Nk});
@@ -111,7 +112,7 @@ Var MultiHeadAttention::probabilities(const Var& query_states, const Var& key_st
     const std::vector<double> m = key_mask.to(DType::F64).to_vector<double>();
     std::vector<double> add(m.size());
     for (size_t i = 0; i < m.size(); ++i) add[i] = m[i] != 0 ? 0.0 : -1000.0;
-    logits = logits + Var(Tensor::from_vector<double>(add, {B, 1, 1, Nk}).to(dt));
+    logits = logits + Var(Tensor::from_vector<double>(add, {B, 1, 1, Nk}).to(dt).to(logits.value().device()));
   }
   return softmax(logits, -1);
 }

@@ -92,7 +92,8 @@ Var straight_through_scores(const Var& scores, const BlockSelection& selection, 
         // d phi_fine / d s = +1, d phi_coarse / d s = -1 (phi = 1 + s - sg(s), 1 + (1-s) - sg(1-s)).
         Tensor gs = Tensor::zeros({B, N}, g.dtype(), Device::cpu());
         Tensor gh = g.to(Device::cpu()).contiguous();
-        const int64_t* ord = order.to(Device::cpu()).data<int64_t>();
+        const Tensor order_h = order.to(Device::cpu());  // named: a temporary's memory dies with the statement
+        const int64_t* ord = order_h.data<int64_t>();
         dispatch_float(g.dtype(), "straight_through_scores", [&](auto tag) {
           using T = typename decltype(tag)::type;
           const T* gp = gh.data<T>();
