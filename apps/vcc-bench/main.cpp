@@ -30,6 +30,7 @@
 #include "models/roberta.h"
 #include "models/t5.h"
 #include "optim/adamw.h"
+#include "optim/clip_grad.h"
 #include "train/train_options.h"
 
 using namespace vcc;
@@ -63,7 +64,7 @@ Tensor random_ids(int64_t n, int64_t vocab, int64_t low, uint64_t seed) {
   return t;
 }
 
-// One training step of batch 1: loss, backward, AdamW update, gradients cleared.
+// One training step of batch 1: loss, backward, gradient clipping, AdamW update, gradients cleared.
 class TrainingStep {
  public:
   TrainingStep(const models::ModelConfig& config, int64_t length, const BenchOptions& o, Device device) {
@@ -76,6 +77,7 @@ class TrainingStep {
     }
     if (!device.is_cpu())
       for (auto& [name, p] : model_->named_parameters()) p.node()->value = p.value().to(device);
+    for (const auto& [name, p] : model_->named_parameters()) params_.push_back(p);
     optimizer_ = std::make_unique<optim::AdamW>(optim::AdamW::with_no_decay(model_->named_parameters(), {1e-5}, {"bias"}));
     const int64_t vocab = config.vocab_size, low = config.is_t5() ? 2 : 3;  // clear of pad/eos/bos
     ids_ = random_ids(length, vocab, low, o.seed + 1);
@@ -109,6 +111,7 @@ class TrainingStep {
     }
     VCC_USER_CHECK(std::isfinite(loss.value().to(DType::F64).item<double>()), "the benchmark's loss is not finite");
     loss.backward();
+    optim::clip_grad_norm(params_, 1.0);  // as the trainer does (optim.clip_norm's default)
     optimizer_->step();
     optimizer_->zero_grad();
   }
@@ -116,6 +119,7 @@ class TrainingStep {
  private:
   std::shared_ptr<nn::Module> model_;
   std::unique_ptr<optim::AdamW> optimizer_;
+  std::vector<Var> params_;
   Tensor ids_, mask_, importance_, labels_, starts_, ends_;
 };
 
@@ -228,7 +232,7 @@ int run(int argc, char** argv) {
   std::printf("  VCC: %lld standard layers (segments of %lld) + %lld VCC layers, %s\n",
               static_cast<long long>(vcc_config.vcc.standard_layers), static_cast<long long>(vcc_config.vcc.segment_size),
               static_cast<long long>(L - vcc_config.vcc.standard_layers), vcc_config.vcc.describe(length).c_str());
-  std::printf("  batch 1, %d warm-up + %d timed steps, %d threads; a step = forward + backward + AdamW\n", warmup, steps,
+  std::printf("  batch 1, %d warm-up + %d timed steps, %d threads; a step = forward + backward + clipping + AdamW\n", warmup, steps,
               num_threads());
   std::printf("  FLOPs per step (matrix products): full %.1f G, VCC %.1f G -> predicted speed-up %.2fx\n",
               full_flops * 1e-9, vcc_flops * 1e-9, flop_speedup);

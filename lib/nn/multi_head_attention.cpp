@@ -5,6 +5,7 @@
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
 #include "kernels/attention_ops.h"
+#include "kernels/index.h"
 
 namespace vcc::nn {
 
@@ -108,11 +109,12 @@ Var MultiHeadAttention::probabilities(const Var& query_states, const Var& key_st
   if (key_bias.defined()) logits = logits + reshape(key_bias, {B, 1, 1, Nk});
   if (key_mask.defined()) {
     // -1000 on masked keys (not -inf): a row whose keys are all masked stays finite, as in
-    // the released VCC selector.
-    const std::vector<double> m = key_mask.to(DType::F64).to_vector<double>();
-    std::vector<double> add(m.size());
-    for (size_t i = 0; i < m.size(); ++i) add[i] = m[i] != 0 ? 0.0 : -1000.0;
-    logits = logits + Var(Tensor::from_vector<double>(add, {B, 1, 1, Nk}).to(dt).to(logits.value().device()));
+    // the released VCC selector. Built on the mask's device (no round trip through the host).
+    const Device dev = logits.value().device();
+    const Tensor cond = is_floating(key_mask.dtype()) ? key_mask.to(DType::F64).to(DType::I64) : key_mask;
+    const Tensor add = kernels::where(cond.reshape({B, 1, 1, Nk}), Tensor::zeros({}, dt, dev),
+                                      Tensor::full({}, -1000.0, dt, dev));
+    logits = logits + Var(add);
   }
   return softmax(logits, -1);
 }

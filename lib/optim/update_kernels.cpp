@@ -56,4 +56,12 @@ double sum_of_squares(const Tensor& x) {
   return result;
 }
 
+void sum_of_squares_into(const Tensor& x, const Tensor& out) {
+  VCC_CHECK(out.dtype() == DType::F64 && out.numel() == 1, "sum_of_squares_into: output ", out.describe(),
+            " is not one float64");
+  kernels::check_same_device("sum_of_squares_into", x, out);
+  const Tensor xc = x.contiguous();
+  VCC_DISPATCH_DEVICE(x.device(), sum_of_squares_into, xc, out);
+}
+
 }  // namespace vcc::optim
