@@ -40,6 +40,15 @@
   } while (0)
 #endif
 
+// For kernels with indices whose CUDA twin reports a bad index through a device flag it reads
+// back after the launch (kernels/cuda/bad_index_flag.h): a host sync per call on a GPU, so the
+// emulated device counts one too.
+#define VCC_DISPATCH_DEVICE_INDEXED(DEV, NAME, ...)                  \
+  do {                                                               \
+    VCC_DISPATCH_DEVICE(DEV, NAME, __VA_ARGS__);                     \
+    if ((DEV).is_emu()) ::vcc::emu::count_host_sync();               \
+  } while (0)
+
 namespace vcc::kernels {
 // Both operands on one device, or an error naming both.
 template <class... Ts>
