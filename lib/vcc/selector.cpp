@@ -46,15 +46,23 @@ BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t
     ranking = forced_ranking;
   } else if (training && explore_prob > 0) {
     const uint64_t offset = generator.next_offset();
-    std::vector<int64_t> r = ranking.to_vector<int64_t>();
+    // One draw per example decides; a second stream gives the permutation. The ranking is
+    // copied to the host (a sync on a GPU) only when some example explores.
+    std::vector<bool> explores(B);
+    bool any = false;
     for (int64_t b = 0; b < B; ++b) {
-      // One draw per example decides; a second stream gives the permutation.
-      if (Philox::uniform_double(generator.seed(), offset, static_cast<uint64_t>(b)) < explore_prob) {
+      explores[b] = Philox::uniform_double(generator.seed(), offset, static_cast<uint64_t>(b)) < explore_prob;
+      any = any || explores[b];
+    }
+    if (any) {
+      std::vector<int64_t> r = ranking.to_vector<int64_t>();
+      for (int64_t b = 0; b < B; ++b) {
+        if (!explores[b]) continue;
         std::vector<int64_t> p = random_permutation(N, generator.seed() ^ 0x5bd1e995ull, offset * 1024 + b);
         std::copy(p.begin(), p.end(), r.begin() + b * N);
       }
+      ranking = Tensor::from_vector<int64_t>(r, {B, N}).to(ranking.device());
     }
-    ranking = Tensor::from_vector<int64_t>(r, {B, N}).to(ranking.device());
   }
   sel.order = ranking.contiguous();
   sel.fine = ranking.narrow(1, 0, fine_blocks).contiguous();
