@@ -17,6 +17,7 @@
 
 #include "autograd/ops_attention.h"
 #include "core/allocator.h"
+#include "core/device.h"
 #include "core/parallel.h"
 #include "core/rng.h"
 #include "kernels/matmul.h"
@@ -95,14 +96,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--heads", heads, "Attention heads H")->capture_default_str();
   app.add_option("--head-dim", head_dim, "Head size D")->capture_default_str();
+  std::string device_text = "cpu";
+  app.add_option("--device", device_text,
+                 "Device of the attention cases: cpu, cuda[:N] or emu[:N]; off the CPU the sgemm comparison "
+                 "(an OpenBLAS one) is skipped")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   vcc::set_num_threads(threads);
+  const vcc::Device device = vcc::parse_device(device_text, "--device");
+  vcc::set_current_device(device);
 
-  std::printf("machine: %s, %d threads\n\n", cpu_model().c_str(), threads);
+  std::printf("machine: %s, %d threads; attention on %s\n\n", cpu_model().c_str(), threads, device.str().c_str());
 
   // ---- sgemm: C = A B, row-major, square ----
   double sgemm_gflops_per_cpu_second = 0;
-  {
+  if (device.is_cpu()) {
     const int64_t n = gemm_size;
     vcc::Tensor a = random_tensor({n, n}, 1), b = random_tensor({n, n}, 2), c = vcc::Tensor::zeros({n, n});
     const double flops = 2.0 * n * n * n;
@@ -157,9 +165,10 @@ int main(int argc, char** argv) {
   std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (int64_t n : lengths) {
     const int reps = n >= 8192 ? long_repeats : repeats;
-    vcc::Var q(random_tensor({1, n, heads, head_dim}, 3), true), k(random_tensor({1, n, heads, head_dim}, 4), true),
-        v(random_tensor({1, n, heads, head_dim}, 5), true);
-    vcc::Tensor grad = random_tensor({1, n, heads, head_dim}, 6);
+    vcc::Var q(random_tensor({1, n, heads, head_dim}, 3).to(device), true),
+        k(random_tensor({1, n, heads, head_dim}, 4).to(device), true),
+        v(random_tensor({1, n, heads, head_dim}, 5).to(device), true);
+    vcc::Tensor grad = random_tensor({1, n, heads, head_dim}, 6).to(device);
     vcc::AttentionOptions options;
     options.scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
     // FLOPs of the four n x n x D products of the forward (QK^T and PV, 2 FLOPs per
@@ -168,7 +177,7 @@ int main(int argc, char** argv) {
     auto report = [&](const char* pass, const Timing& t, double flops, int64_t peak) {
       const double per_cpu = flops / t.cpu_best * 1e-9;
       std::printf("| %lld | %s | %.4f | %.4f | %.1f | %.1f | %.2f | %.1f | %.0f |\n", static_cast<long long>(n), pass,
-                  t.best, t.median, flops / t.best * 1e-9, per_cpu, per_cpu / sgemm_gflops_per_cpu_second, mib(peak),
+                  t.best, t.median, flops / t.best * 1e-9, per_cpu, sgemm_gflops_per_cpu_second > 0 ? per_cpu / sgemm_gflops_per_cpu_second : NAN, mib(peak),
                   mib(vcc::process_peak_rss_bytes()));
       std::fflush(stdout);
     };
@@ -177,12 +186,14 @@ int main(int argc, char** argv) {
     Timing fwd = time_it(reps, [&] {
       vcc::NoGradGuard no_grad;
       vcc::attention(q, k, v, options);
+      vcc::synchronize(device);
     });
     report("forward", fwd, fwd_flops, vcc::cpu_memory_stats().peak_bytes - base);
     vcc::reset_cpu_peak_memory();
     Timing both = time_it(reps, [&] {
       q.zero_grad(), k.zero_grad(), v.zero_grad();
       vcc::attention(q, k, v, options).backward(grad);
+      vcc::synchronize(device);
     });
     report("forward+backward", both, 3.5 * fwd_flops, vcc::cpu_memory_stats().peak_bytes - base);
   }

@@ -2,7 +2,9 @@
 // length, times a full training step (forward, backward, AdamW update) with full attention
 // in every layer and with VCC, reports the medians, the peak memory of each, the measured
 // speed-up and the speed-up the matrix-multiply FLOP counts predict (models/flop_count.h).
-// The last line is one JSON object for scripts.
+// The last line is one JSON object for scripts. With --device emu, each step also reports its
+// host synchronisations (copies from device memory to the host, counted by the emulated
+// device, core/emu_device.h): each is a stall on a GPU.
 //
 //   vcc-bench --config configs/bench/roberta-base-4k.yaml --length 4096 --steps 3
 //
@@ -18,6 +20,10 @@
 
 #include "autograd/ops.h"
 #include "core/allocator.h"
+#include "core/emu_device.h"
+#if defined(VCC_WITH_CUDA)
+#include "core/cuda/blas_handle.h"
+#endif
 #include "core/parallel.h"
 #include "core/precision.h"
 #include "core/rng.h"
@@ -29,6 +35,7 @@
 #include "models/t5.h"
 #include "nn/linear.h"
 #include "optim/adamw.h"
+#include "optim/clip_grad.h"
 #include "train/train_options.h"
 
 using namespace vcc;
@@ -63,10 +70,10 @@ Tensor random_ids(int64_t n, int64_t vocab, int64_t low, uint64_t seed) {
   return t;
 }
 
-// One training step of batch 1: loss, backward, AdamW update, gradients cleared.
+// One training step of batch 1: loss, backward, gradient clipping, AdamW update, gradients cleared.
 class TrainingStep {
  public:
-  TrainingStep(const models::ModelConfig& config, int64_t length, const BenchOptions& o) {
+  TrainingStep(const models::ModelConfig& config, int64_t length, const BenchOptions& o, Device device) {
     model_ = models::build_model(config);
     models::init_weights(*model_, config, o.seed);
     model_->train(true);
@@ -76,6 +83,9 @@ class TrainingStep {
       if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model_)) r->layers().set_checkpointing(true);
       if (auto t = std::dynamic_pointer_cast<models::T5Model>(model_)) t->set_gradient_checkpointing(true);
     }
+    if (!device.is_cpu())
+      for (auto& [name, p] : model_->named_parameters()) p.node()->value = p.value().to(device);
+    for (const auto& [name, p] : model_->named_parameters()) params_.push_back(p);
     optimizer_ = std::make_unique<optim::AdamW>(optim::AdamW::with_no_decay(model_->named_parameters(), {1e-5}, {"bias"}));
     const int64_t vocab = config.vocab_size, low = config.is_t5() ? 2 : 3;  // clear of pad/eos/bos
     ids_ = random_ids(length, vocab, low, o.seed + 1);
@@ -90,6 +100,8 @@ class TrainingStep {
       starts_ = Tensor::full({1}, static_cast<double>(length / 3), DType::I64);
       ends_ = Tensor::full({1}, static_cast<double>(length / 3 + 5), DType::I64);
     }
+    for (Tensor* t : {&ids_, &mask_, &importance_, &labels_, &starts_, &ends_})
+      if (t->defined()) *t = t->to(device);
   }
 
   void run() {
@@ -107,6 +119,7 @@ class TrainingStep {
     }
     VCC_USER_CHECK(std::isfinite(loss.value().to(DType::F64).item<double>()), "the benchmark's loss is not finite");
     loss.backward();
+    optim::clip_grad_norm(params_, 1.0);  // as the trainer does (optim.clip_norm's default)
     optimizer_->step();
     optimizer_->zero_grad();
   }
@@ -114,35 +127,50 @@ class TrainingStep {
  private:
   std::shared_ptr<nn::Module> model_;
   std::unique_ptr<optim::AdamW> optimizer_;
+  std::vector<Var> params_;
   Tensor ids_, mask_, importance_, labels_, starts_, ends_;
 };
 
 struct Timing {
   double median_ms = 0;
   double peak_mib = 0;
+  int64_t host_syncs = -1;  // per timed step (the most of any); -1 when not counted (host run)
   std::vector<double> steps_ms;
 };
 
 // Median step time after `warmup` steps; peak host memory of the steps (the allocator's
 // high-water mark, weights and optimizer state included).
 Timing time_steps(const models::ModelConfig& config, int64_t length, const BenchOptions& o, int warmup, int steps,
-                  const std::string& label) {
+                  const std::string& label, Device device) {
   reset_cpu_peak_memory();
-  TrainingStep step(config, length, o);
+  if (!device.is_cpu()) allocator_for(device).reset_peak();
+  TrainingStep step(config, length, o, device);
   Timing t;
   for (int i = 0; i < warmup + steps; ++i) {
+    emu::reset_host_syncs();
     const auto t0 = Clock::now();
     step.run();
+    synchronize(device);  // a GPU queues the step's kernels: time their completion
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    std::fprintf(stderr, "  %s step %d/%d: %.0f ms%s\n", label.c_str(), i + 1, warmup + steps, ms,
+    const int64_t syncs = emu::host_syncs();
+    std::fprintf(stderr, "  %s step %d/%d: %.0f ms%s%s\n", label.c_str(), i + 1, warmup + steps, ms,
+                 device.is_emu() ? (", " + std::to_string(syncs) + " host syncs").c_str() : "",
                  i < warmup ? " (warm-up)" : "");
-    if (i >= warmup) t.steps_ms.push_back(ms);
+    if (i >= warmup) {
+      t.steps_ms.push_back(ms);
+      if (device.is_emu()) t.host_syncs = std::max(t.host_syncs, syncs);
+    }
   }
   std::vector<double> v = t.steps_ms;
   std::sort(v.begin(), v.end());
   t.median_ms = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-  t.peak_mib = static_cast<double>(cpu_memory_stats().peak_bytes) / (1024.0 * 1024.0);
+  const MemoryStats mem = device.is_cpu() ? cpu_memory_stats() : allocator_for(device).stats();
+  t.peak_mib = static_cast<double>(mem.peak_bytes) / (1024.0 * 1024.0);
   return t;
+}
+
+std::string sync_text(const Timing& t) {
+  return t.host_syncs >= 0 ? ", " + std::to_string(t.host_syncs) + " host syncs per step" : "";
 }
 
 int run(int argc, char** argv) {
@@ -153,6 +181,10 @@ int run(int argc, char** argv) {
   bool vcc_only = false, flops_only = false;
   std::string precision = "fp32";
   std::vector<std::string> overrides;
+  std::string device_text = "cpu";
+  app.add_option("--device", device_text,
+                 "cpu, cuda, cuda:N, or emu / emu:N: the emulated accelerator, which also counts host syncs per step")
+      ->capture_default_str();
   app.add_option("--config", config_path,
                  "YAML with model.* (and bench.*) options, e.g. configs/bench/roberta-base-4k.yaml; a training "
                  "config is read too (its train.*, data.*, ... options are ignored)")
@@ -164,12 +196,21 @@ int run(int argc, char** argv) {
   app.add_flag("--flops-only", flops_only, "Print the FLOP counts (JSON line) and stop: no timing");
   app.add_flag("--vcc-only", vcc_only, "Time only the VCC model (inputs too long for full attention)");
   app.add_option("--precision", precision,
-                 "fp32 or bf16 (train.precision: the Linear layers' GEMMs take bf16 operands, float32 accumulation)")
-      ->check(CLI::IsMember({"fp32", "bf16"}))
+                 "fp32, tf32 (fp32 with TF32 tensor-core GEMMs: train.tf32, GPUs only) or bf16 (train.precision: "
+                 "the Linear layers' GEMMs take bf16 operands, float32 accumulation)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
       ->capture_default_str();
   app.add_option("--set", overrides, "KEY=VALUE overrides, e.g. --set model.vcc.fine_blocks=90");
   CLI11_PARSE(app, argc, argv);
   if (threads > 0) set_num_threads(threads);
+  const Device device = parse_device(device_text, "--device");
+  set_current_device(device);
+  // float32 GEMMs: exact unless --precision tf32 (the trainer's train.tf32), on GPUs only.
+  VCC_USER_CHECK(precision != "tf32" || device.is_cuda(), "--precision tf32 is a GPU setting (device ", device.str(),
+                 "): use fp32");
+#if defined(VCC_WITH_CUDA)
+  if (device.is_cuda()) cuda::set_allow_tf32(precision == "tf32");
+#endif
 
   // The whole training registry, so that a vcc-train config can be timed as it is.
   io::OptionRegistry registry = train::training_registry();
@@ -182,7 +223,7 @@ int run(int argc, char** argv) {
   o.question_tokens = cfg.get<int64_t>("bench.question_tokens");
   o.gradient_checkpointing = cfg.get<bool>("bench.gradient_checkpointing");
   o.seed = static_cast<uint64_t>(cfg.get<int64_t>("bench.seed"));
-  o.precision = parse_precision(precision);
+  o.precision = parse_precision(precision == "tf32" ? "fp32" : precision);
   VCC_USER_CHECK(vcc_config.vcc.enabled, config_path, ": model.vcc.enabled is false; the benchmark compares VCC with full attention");
   vcc_config.validate();
   try {
@@ -213,15 +254,16 @@ int run(int argc, char** argv) {
   std::printf("  VCC: %lld standard layers (segments of %lld) + %lld VCC layers, %s\n",
               static_cast<long long>(vcc_config.vcc.standard_layers), static_cast<long long>(vcc_config.vcc.segment_size),
               static_cast<long long>(L - vcc_config.vcc.standard_layers), vcc_config.vcc.describe(length).c_str());
-  std::printf("  batch 1, %d warm-up + %d timed steps, %d threads, precision %s; a step = forward + backward + AdamW\n",
-              warmup, steps, num_threads(), std::string(precision_name(o.precision)).c_str());
+  std::printf("  batch 1, %d warm-up + %d timed steps, %d threads, precision %s; a step = forward + backward + "
+              "clipping + AdamW\n",
+              warmup, steps, num_threads(), precision.c_str());
   std::printf("  FLOPs per step (matrix products): full %.1f G, VCC %.1f G -> predicted speed-up %.2fx\n",
               full_flops * 1e-9, vcc_flops * 1e-9, flop_speedup);
   std::fflush(stdout);
 
   nlohmann::json result;
   result["length"] = length;
-  result["precision"] = std::string(precision_name(o.precision));
+  result["precision"] = precision;
   result["flop_speedup"] = flop_speedup;
   result["full_gflops"] = full_flops * 1e-9;
   result["vcc_gflops"] = vcc_flops * 1e-9;
@@ -231,28 +273,32 @@ int run(int argc, char** argv) {
   }
   Timing full;
   if (!vcc_only) {
-    full = time_steps(timed_full_config, length, o, warmup, steps, "full");
+    full = time_steps(timed_full_config, length, o, warmup, steps, "full", device);
     const double scale = full_flops / timed_full_flops;
     if (timed_full_layers != L) {
       std::printf("  full attention: timed with %lld of %lld layers, scaled by the FLOP ratio %.3f\n",
                   static_cast<long long>(timed_full_layers), static_cast<long long>(L), scale);
     }
     full.median_ms *= scale;
-    std::printf("  full attention: %.0f ms per step (%.1f GFLOP/s), peak %.0f MiB%s\n", full.median_ms,
-                full_flops / (full.median_ms * 1e6), full.peak_mib, timed_full_layers != L ? " (timed depth)" : "");
+    std::printf("  full attention: %.0f ms per step (%.1f GFLOP/s), peak %.0f MiB%s%s\n", full.median_ms,
+                full_flops / (full.median_ms * 1e6), full.peak_mib, timed_full_layers != L ? " (timed depth)" : "",
+                sync_text(full).c_str());
     std::fflush(stdout);
     result["full_ms"] = full.median_ms;
     result["full_peak_mib"] = full.peak_mib;
     result["full_layers_timed"] = timed_full_layers;
+    result["full_host_syncs_per_step"] = full.host_syncs >= 0 ? nlohmann::json(full.host_syncs) : nlohmann::json();
   } else {
     result["full_ms"] = nullptr;
   }
-  const Timing v = time_steps(vcc_config, length, o, warmup, steps, "vcc");
-  std::printf("  VCC:            %.0f ms per step (%.1f GFLOP/s), peak %.0f MiB (process peak RSS %.0f MiB)\n", v.median_ms,
-              vcc_flops / (v.median_ms * 1e6), v.peak_mib,
-              static_cast<double>(process_peak_rss_bytes()) / (1024.0 * 1024.0));
+  const Timing v = time_steps(vcc_config, length, o, warmup, steps, "vcc", device);
+  std::printf("  VCC:            %.0f ms per step (%.1f GFLOP/s), peak %.0f MiB (process peak RSS %.0f MiB)%s\n",
+              v.median_ms, vcc_flops / (v.median_ms * 1e6), v.peak_mib,
+              static_cast<double>(process_peak_rss_bytes()) / (1024.0 * 1024.0), sync_text(v).c_str());
   result["vcc_ms"] = v.median_ms;
   result["vcc_peak_mib"] = v.peak_mib;
+  result["vcc_host_syncs_per_step"] = v.host_syncs >= 0 ? nlohmann::json(v.host_syncs) : nlohmann::json();
+  result["device"] = device.str();
   if (!vcc_only) {
     const double measured = full.median_ms / v.median_ms;
     std::printf("  speed-up: measured %.2fx, predicted by FLOPs %.2fx (%.0f%% of predicted)\n", measured, flop_speedup,

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--rouge", run.rouge, "Also score ROUGE-1/2/L/Lsum (Porter stemmer)");
   run_cmd->add_option("--hotpotqa-gold", run.hotpotqa_gold, "Official HotpotQA gold file: adds the official metrics");
   run_cmd->add_option("--threads", run.threads, "CPU threads (0 = OpenMP default)")->capture_default_str();
-  run_cmd->add_option("--device", run.device, "cpu, cuda or cuda:N")->capture_default_str();
+  run_cmd->add_option("--device", run.device, "cpu, cuda, cuda:N, emu or emu:N (emulated accelerator)")->capture_default_str();
   run_cmd->add_flag("--quiet", run_quiet, "No progress bar");
 
   CLI11_PARSE(app, argc, argv);

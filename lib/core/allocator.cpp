@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 
+#include "core/emu_device.h"
 #include "core/error.h"
 
 namespace vcc {
@@ -27,6 +28,7 @@ class CpuAllocator final : public Allocator {
     return p;
   }
   void deallocate(void* p, size_t nbytes) override {
+    if (emu::in_use()) emu::poison(p, nbytes);  // see emu::in_use
     std::free(p);
     live_.fetch_sub(static_cast<int64_t>(nbytes));
   }
@@ -56,6 +58,7 @@ int64_t read_status_kb(const char* key) {
 
 Allocator& allocator_for(Device device) {
   if (device.is_cpu()) return cpu_allocator();
+  if (device.is_emu()) return emu::allocator(device.index);
   VCC_CHECK(g_cuda_allocator != nullptr, "no CUDA allocator: this build has no CUDA backend");
   return *g_cuda_allocator;
 }

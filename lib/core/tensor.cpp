@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "core/parallel.h"
 
@@ -383,19 +384,27 @@ Tensor Tensor::to(Device device) const {
 void Tensor::copy_(const Tensor& src) {
   VCC_CHECK(defined() && src.defined(), "copy_ with an undefined tensor");
   Tensor s = src.shape() == shape_ ? src : src.expand(shape_);
-  if (!device().is_cpu() || !s.device().is_cpu()) {
+  if (device().is_cuda() || s.device().is_cuda()) {
     VCC_CHECK(g_device_hooks.copy != nullptr, "copy between ", s.describe(), " and ", describe(),
               ": this build has no CUDA backend");
     g_device_hooks.copy(*this, s);
     return;
   }
   if (numel() == 0) return;
+  if (device().is_emu() || s.device().is_emu()) {
+    // Host <-> emulated device or between emulated devices: a real copy between two
+    // memories; reading device memory into the host is where a GPU run would wait.
+    if (s.device().is_emu() && device().is_cpu()) emu::count_host_sync();
+    emu::TransferScope scope;
+    host_copy(*this, s, s.strides());
+    return;
+  }
   host_copy(*this, s, s.strides());
 }
 
 void Tensor::fill_(double value) {
   VCC_CHECK(defined(), "fill_ of an undefined tensor");
-  if (!device().is_cpu()) {
+  if (device().is_cuda()) {
     VCC_CHECK(g_device_hooks.fill != nullptr, "fill of ", describe(), ": this build has no CUDA backend");
     g_device_hooks.fill(*this, value);
     return;
@@ -405,6 +414,9 @@ void Tensor::fill_(double value) {
     copy_(f);
     return;
   }
+  // Emulated memory is filled in place, as the CUDA path fills on the device.
+  std::optional<emu::TransferScope> on_device;
+  if (device().is_emu()) on_device.emplace();
   const int64_t* strides[1] = {strides_.begin()};
   const int64_t inner_stride = dim() ? strides_[dim() - 1] : 1;
   VCC_HOST_TYPES(dtype_, {

@@ -9,6 +9,7 @@
 
 #include "core/device.h"
 #include "core/dtype.h"
+#include "core/emu_device.h"
 #include "core/shape.h"
 #include "core/storage.h"
 
@@ -61,14 +62,19 @@ class Tensor {
   std::string describe() const;
 
   // ---- data access (checked dtype, pointer at the view's first element) ----
+  // Of emulated-device memory only inside a kernel (core/emu_device.h): host code copies.
   template <class T>
   T* data() const {
     VCC_CHECK(defined(), "data() of an undefined tensor");
     VCC_CHECK(dtype_v<T> == dtype_, "data<", dtype_name(dtype_v<T>), ">() of a ", dtype_name(dtype_), " tensor");
+    if (storage_->device().is_emu() && !emu::in_kernel()) [[unlikely]]
+      emu::host_access_error("data<" + std::string(dtype_name(dtype_v<T>)) + ">() of " + describe());
     return static_cast<T*>(storage_->data()) + offset_;
   }
   void* raw_data() const {
     VCC_CHECK(defined(), "raw_data() of an undefined tensor");
+    if (storage_->device().is_emu() && !emu::in_kernel()) [[unlikely]]
+      emu::host_access_error("raw_data() of " + describe());
     return static_cast<char*>(storage_->data()) + offset_ * static_cast<int64_t>(element_size());
   }
   // Value of a one-element tensor, converted to T (any device).
@@ -109,7 +115,8 @@ class Tensor {
   DType dtype_ = DType::F32;
 };
 
-// Hooks through which the CUDA backend serves core copies/fills for device memory.
+// Hooks through which the CUDA backend serves core copies/fills for CUDA memory (emulated
+// memory is served by core itself).
 struct DeviceCopyHooks {
   // Copies between any two tensors of equal shape when at least one is on a CUDA device.
   void (*copy)(const Tensor& dst, const Tensor& src) = nullptr;

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "dist/communicator.h"
-#include "dist/nccl/local_rank.h"
+#include "dist/local_rank.h"
 #include "dist/nccl/nccl_communicator.h"
 
 namespace vcc::dist {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/dispatch.h"
+#include "kernels/index.h"
 
 namespace vcc::kernels {
 namespace {
@@ -63,10 +64,17 @@ AttentionArgs normalise_args(const AttentionArgs& in, const Dims& d, const Tenso
   if (a.key_mask.defined()) {
     check_per_token(a.key_mask, "key_mask", d, d.keys, q, false);
     // "Nonzero = visible" for any dtype: a plain dtype conversion would turn 0.5 into 0.
-    std::vector<double> m = a.key_mask.to_vector<double>();
-    std::vector<uint8_t> visible(m.size());
-    for (size_t i = 0; i < m.size(); ++i) visible[i] = m[i] != 0.0;
-    a.key_mask = Tensor::from_vector<uint8_t>(visible, {d.batch, d.keys}).to(q.device());
+    // Integer masks become 0/1 on their device (where() tests nonzero); only a floating mask
+    // makes the round trip through the host (a host sync on a GPU).
+    const DType mt = a.key_mask.dtype();
+    if (mt == DType::U8 || mt == DType::I32 || mt == DType::I64) {
+      a.key_mask = where(a.key_mask, Tensor::ones({}, DType::U8, q.device()), Tensor::zeros({}, DType::U8, q.device()));
+    } else {
+      std::vector<double> m = a.key_mask.to_vector<double>();
+      std::vector<uint8_t> visible(m.size());
+      for (size_t i = 0; i < m.size(); ++i) visible[i] = m[i] != 0.0;
+      a.key_mask = Tensor::from_vector<uint8_t>(visible, {d.batch, d.keys}).to(q.device());
+    }
   }
   if (a.key_bias.defined()) {
     check_per_token(a.key_bias, "key_bias", d, d.keys, q, true);

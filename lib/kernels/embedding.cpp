@@ -12,7 +12,7 @@ Tensor embedding(const Tensor& table, const Tensor& ids) {
   Shape shape = ids.shape();
   shape.push_back(table.size(1));
   Tensor out = Tensor::empty(shape, table.dtype(), table.device());
-  VCC_DISPATCH_DEVICE(table.device(), embedding, table.contiguous(), ids.contiguous().flatten(), out);
+  VCC_DISPATCH_DEVICE_INDEXED(table.device(), embedding, table.contiguous(), ids.contiguous().flatten(), out);
   return out;
 }
 
@@ -21,7 +21,7 @@ Tensor embedding_backward(const Tensor& g, const Tensor& ids, int64_t vocab_size
             g.describe(), " for ids ", ids.describe());
   check_same_device("embedding_backward", g, ids);
   Tensor out = Tensor::empty({vocab_size, g.size(-1)}, g.dtype(), g.device());
-  VCC_DISPATCH_DEVICE(g.device(), embedding_backward, g.contiguous(), ids.contiguous().flatten(), out);
+  VCC_DISPATCH_DEVICE_INDEXED(g.device(), embedding_backward, g.contiguous(), ids.contiguous().flatten(), out);
   return out;
 }
 

@@ -40,7 +40,7 @@ Tensor gather(const Tensor& x, int dim, const Tensor& index) {
   check_same_device("gather", x, index);
   Tensor out = Tensor::empty(index.shape(), x.dtype(), x.device());
   if (out.numel() == 0) return out;
-  VCC_DISPATCH_DEVICE(x.device(), gather, "gather", x, d, index, out);
+  VCC_DISPATCH_DEVICE_INDEXED(x.device(), gather, "gather", x, d, index, out);
   return out;
 }
 
@@ -60,7 +60,7 @@ void scatter_add_(const Tensor& out, int dim, const Tensor& index, const Tensor&
   VCC_CHECK(src.shape() == index.shape(), "scatter_add: src ", src.describe(), " must have the shape of index ",
             index.describe());
   if (index.numel() == 0) return;
-  VCC_DISPATCH_DEVICE(out.device(), scatter_add, "scatter_add", out, d, index, src);
+  VCC_DISPATCH_DEVICE_INDEXED(out.device(), scatter_add, "scatter_add", out, d, index, src);
 }
 
 Tensor index_select(const Tensor& x, int dim, const Tensor& index) {
@@ -72,7 +72,7 @@ Tensor index_select(const Tensor& x, int dim, const Tensor& index) {
   shape[d] = index.size(0);
   Tensor out = Tensor::empty(shape, x.dtype(), x.device());
   if (out.numel() == 0) return out;
-  VCC_DISPATCH_DEVICE(x.device(), gather, "index_select", x, d, broadcast_index(index, d, shape), out);
+  VCC_DISPATCH_DEVICE_INDEXED(x.device(), gather, "index_select", x, d, broadcast_index(index, d, shape), out);
   return out;
 }
 
@@ -88,7 +88,7 @@ void index_add_(const Tensor& out, int dim, const Tensor& index, const Tensor& s
   VCC_CHECK(src.shape() == shape, "index_add: src ", src.describe(), " for ", index.size(0), " indices into ",
             out.describe(), " along dimension ", d);
   if (src.numel() == 0) return;
-  VCC_DISPATCH_DEVICE(out.device(), scatter_add, "index_add", out, d, broadcast_index(index, d, shape), src);
+  VCC_DISPATCH_DEVICE_INDEXED(out.device(), scatter_add, "index_add", out, d, broadcast_index(index, d, shape), src);
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int dim) {

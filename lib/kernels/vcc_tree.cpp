@@ -33,7 +33,7 @@ Tensor vcc_coarsen(const Tensor& tokens, const Tensor& blocks, const Tensor& tok
   VCC_CHECK(tokens.shape() == Shape({B, k, b, d}) && tokens.dtype() == offsets.dtype(), "vcc_coarsen: tokens ",
             tokens.describe(), " for ", k, " blocks of offsets ", offsets.describe());
   Tensor means = Tensor::empty({B, k, d}, offsets.dtype(), offsets.device());
-  VCC_DISPATCH_DEVICE(offsets.device(), vcc_coarsen, tokens.contiguous(), blocks, token_mask, counts, eps, offsets,
+  VCC_DISPATCH_DEVICE_INDEXED(offsets.device(), vcc_coarsen, tokens.contiguous(), blocks, token_mask, counts, eps, offsets,
                       means);
   return means;
 }
@@ -46,7 +46,7 @@ Tensor vcc_coarsen_backward(const Tensor& grad_means, const Tensor& blocks, cons
   Tensor grad_tokens = Tensor::empty({B, k, b, d}, grad_offsets.dtype(), grad_offsets.device());
   Tensor gm = grad_means.defined() ? grad_means.contiguous() : Tensor::zeros({B, k, d}, grad_offsets.dtype(),
                                                                              grad_offsets.device());
-  VCC_DISPATCH_DEVICE(grad_offsets.device(), vcc_coarsen_backward, gm, blocks, token_mask, counts, eps, grad_offsets,
+  VCC_DISPATCH_DEVICE_INDEXED(grad_offsets.device(), vcc_coarsen_backward, gm, blocks, token_mask, counts, eps, grad_offsets,
                       grad_tokens);
   return grad_tokens;
 }
@@ -59,7 +59,7 @@ Tensor vcc_refine(const Tensor& means, const Tensor& offsets, const Tensor& bloc
   VCC_CHECK(means.shape() == Shape({B, N, d}) && means.dtype() == offsets.dtype(), "vcc_refine: means ",
             means.describe(), " for offsets ", offsets.describe());
   Tensor tokens = Tensor::empty({B, k, b, d}, offsets.dtype(), offsets.device());
-  VCC_DISPATCH_DEVICE(offsets.device(), vcc_refine, means.contiguous(), offsets, blocks, tokens);
+  VCC_DISPATCH_DEVICE_INDEXED(offsets.device(), vcc_refine, means.contiguous(), offsets, blocks, tokens);
   return tokens;
 }
 
@@ -70,7 +70,7 @@ Tensor vcc_refine_backward(const Tensor& grad_tokens, const Tensor& blocks, int6
   check_blocks("vcc_refine_backward", blocks, grad_offsets.size(0), num_blocks);
   const int64_t B = grad_offsets.size(0), d = grad_offsets.size(3);
   Tensor grad_means = Tensor::zeros({B, num_blocks, d}, grad_offsets.dtype(), grad_offsets.device());
-  VCC_DISPATCH_DEVICE(grad_offsets.device(), vcc_refine_backward, grad_tokens.contiguous(), blocks, grad_offsets,
+  VCC_DISPATCH_DEVICE_INDEXED(grad_offsets.device(), vcc_refine_backward, grad_tokens.contiguous(), blocks, grad_offsets,
                       grad_means);
   return grad_means;
 }
@@ -81,7 +81,7 @@ Tensor gather_rows(const Tensor& x, const Tensor& index) {
             "gather_rows: index must be int64 [B, m], got ", index.describe(), " for ", x.describe());
   check_same_device("gather_rows", x, index);
   Tensor out = Tensor::empty({x.size(0), index.size(1), x.size(2)}, x.dtype(), x.device());
-  VCC_DISPATCH_DEVICE(x.device(), gather_rows, x.contiguous(), index.contiguous(), out);
+  VCC_DISPATCH_DEVICE_INDEXED(x.device(), gather_rows, x.contiguous(), index.contiguous(), out);
   return out;
 }
 
@@ -90,7 +90,7 @@ Tensor scatter_add_rows(const Tensor& src, const Tensor& index, int64_t num_rows
                 index.size(1) == src.size(1),
             "scatter_add_rows: src ", src.describe(), " with index ", index.describe());
   Tensor out = Tensor::zeros({src.size(0), num_rows, src.size(2)}, src.dtype(), src.device());
-  VCC_DISPATCH_DEVICE(src.device(), scatter_add_rows, src.contiguous(), index.contiguous(), out);
+  VCC_DISPATCH_DEVICE_INDEXED(src.device(), scatter_add_rows, src.contiguous(), index.contiguous(), out);
   return out;
 }
 

@@ -63,7 +63,7 @@ Var MultipleChoiceHead::forward(const Var& hidden, const Tensor& candidate_posit
   const std::vector<double> m = candidate_mask.to(DType::F64).to_vector<double>();
   std::vector<uint8_t> pad(m.size());
   for (size_t i = 0; i < m.size(); ++i) pad[i] = m[i] == 0;
-  return masked_fill(scores, Tensor::from_vector<uint8_t>(pad, {B, C}), -1000.0);
+  return masked_fill(scores, Tensor::from_vector<uint8_t>(pad, {B, C}).to(hidden.value().device()), -1000.0);
 }
 
 }  // namespace vcc::models

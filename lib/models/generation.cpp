@@ -49,12 +49,13 @@ class T5Scorer : public TokenScorer {
     if (cache_) {
       std::vector<std::vector<int64_t>> last;
       for (const auto& r : tokens) last.push_back({r.back()});
-      states = model_.decoder().step(state_, ids_tensor(last));
+      states = model_.decoder().step(state_, ids_tensor(last).to(enc_.device()));
     } else {
-      states = model_.decoder().forward(ids_tensor(tokens), enc_, mask_);
+      states = model_.decoder().forward(ids_tensor(tokens).to(enc_.device()), enc_, mask_);
       states = narrow(states, 1, states.size(1) - 1, 1);
     }
-    return model_.lm_logits(states).value().select(1, 0).to(DType::F32).contiguous();
+    // The search runs on the host: one copy of the step's logits (a host sync on a GPU).
+    return model_.lm_logits(states).value().select(1, 0).to(DType::F32).to(Device::cpu()).contiguous();
   }
 
   void reorder(const std::vector<int64_t>& rows) override {
@@ -299,7 +300,7 @@ Tensor score_sequences(const T5Model& model, const Tensor& input_ids, const Tens
   {
     NoGradGuard no_grad;
     Var logits = model.forward(input_ids, attention_mask, sequences.narrow(1, 0, L - 1).contiguous());
-    logp = log_softmax(logits, -1).value().to(DType::F32).contiguous();
+    logp = log_softmax(logits, -1).value().to(DType::F32).to(Device::cpu()).contiguous();
   }
   const int64_t V = logp.size(2);
   const std::vector<int64_t> seq = sequences.to(DType::I64).to_vector<int64_t>();

@@ -28,7 +28,7 @@ Tensor make_position_ids(const Tensor& input_ids, const ModelConfig& c) {
       }
     }
   }
-  return Tensor::from_vector<int64_t>(pos, {B, N});
+  return Tensor::from_vector<int64_t>(pos, {B, N}).to(input_ids.device());
 }
 
 RobertaEmbeddings::RobertaEmbeddings(const ModelConfig& c, DType dtype) : config_(c) {
@@ -47,7 +47,7 @@ Var RobertaEmbeddings::forward(const EncoderInputs& in) const {
   for (int64_t p : pos.to(DType::I64).to_vector<int64_t>())
     VCC_USER_CHECK(p >= 0 && p < rows, "position id ", p, " is outside the position table of ", rows,
                    " rows (model.max_position_embeddings); extend the table for inputs of ", ids.size(1), " tokens");
-  Tensor types = in.token_type_ids.defined() ? in.token_type_ids : Tensor::zeros(ids.shape(), DType::I64);
+  Tensor types = in.token_type_ids.defined() ? in.token_type_ids : Tensor::zeros(ids.shape(), DType::I64, ids.device());
   // Hugging Face adds word + token type first, then position.
   Var e = word_->forward(ids) + token_type_->forward(types);
   e = e + position_->forward(pos);

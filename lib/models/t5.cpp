@@ -68,7 +68,7 @@ Tensor shift_right(const Tensor& labels, int64_t decoder_start_token_id, int64_t
       out[b * T + t] = v == -100 ? pad_token_id : v;
     }
   }
-  return Tensor::from_vector<int64_t>(out, {B, T});
+  return Tensor::from_vector<int64_t>(out, {B, T}).to(labels.device());
 }
 
 // ---- encoder ----

@@ -5,6 +5,7 @@
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
 #include "kernels/attention_ops.h"
+#include "kernels/index.h"
 
 namespace vcc::nn {
 
@@ -101,17 +102,19 @@ Var MultiHeadAttention::probabilities(const Var& query_states, const Var& key_st
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < Nq; ++i)
         for (int64_t j = 0; j < Nk; ++j) r[(b * Nq + i) * Nk + j] = kv[b * Nk + j] - qv[b * Nq + i];
-    Tensor buckets = relative_position_buckets(rel, options_.bidirectional, options_.num_buckets, options_.max_distance);
+    Tensor buckets = relative_position_buckets(rel, options_.bidirectional, options_.num_buckets, options_.max_distance)
+                         .to(logits.value().device());
     logits = logits + permute(embedding(relative_bias_table, buckets), {0, 3, 1, 2});
   }
   if (key_bias.defined()) logits = logits + reshape(key_bias, {B, 1, 1, Nk});
   if (key_mask.defined()) {
     // -1000 on masked keys (not -inf): a row whose keys are all masked stays finite, as in
-    // the released VCC selector.
-    const std::vector<double> m = key_mask.to(DType::F64).to_vector<double>();
-    std::vector<double> add(m.size());
-    for (size_t i = 0; i < m.size(); ++i) add[i] = m[i] != 0 ? 0.0 : -1000.0;
-    logits = logits + Var(Tensor::from_vector<double>(add, {B, 1, 1, Nk}).to(dt));
+    // the released VCC selector. Built on the mask's device (no round trip through the host).
+    const Device dev = logits.value().device();
+    const Tensor cond = is_floating(key_mask.dtype()) ? key_mask.to(DType::F64).to(DType::I64) : key_mask;
+    const Tensor add = kernels::where(cond.reshape({B, 1, 1, Nk}), Tensor::zeros({}, dt, dev),
+                                      Tensor::full({}, -1000.0, dt, dev));
+    logits = logits + Var(add);
   }
   return softmax(logits, -1);
 }

@@ -37,8 +37,9 @@ DecoderLayerCache T5DecoderLayer::start_cache(const Var& encoder_states, const T
   NoGradGuard no_grad;
   DecoderLayerCache c;
   const int64_t B = encoder_states.size(0), H = options_.num_heads, D = options_.d_kv;
-  c.self_k = Tensor::zeros({B, capacity, H, D}, encoder_states.dtype());
-  c.self_v = Tensor::zeros({B, capacity, H, D}, encoder_states.dtype());
+  const Device device = encoder_states.value().device();
+  c.self_k = Tensor::zeros({B, capacity, H, D}, encoder_states.dtype(), device);
+  c.self_v = Tensor::zeros({B, capacity, H, D}, encoder_states.dtype(), device);
   c.cross_k = cross_attention_->key(encoder_states).value().contiguous();
   c.cross_v = cross_attention_->value(encoder_states).value().contiguous();
   c.encoder_mask = encoder_mask;

@@ -1,5 +1,6 @@
 #include "optim/clip_grad.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/elementwise.h"
@@ -8,9 +9,22 @@
 namespace vcc::optim {
 
 double global_grad_norm(const std::vector<Var>& params) {
-  double sum = 0.0;
+  std::vector<Tensor> grads;
   for (const Var& p : params)
-    if (p.defined() && p.grad().defined()) sum += sum_of_squares(p.grad());
+    if (p.defined() && p.grad().defined()) grads.push_back(p.grad());
+  double sum = 0.0;
+  const bool one_device = !grads.empty() && std::all_of(grads.begin(), grads.end(), [&](const Tensor& g) {
+    return g.device() == grads[0].device();
+  });
+  if (one_device && !grads[0].device().is_cpu()) {
+    // On a device: every tensor's sum into one device buffer, then one copy to the host
+    // (a host sync per step instead of one per parameter). Same sums, same order.
+    const Tensor sums = Tensor::empty({static_cast<int64_t>(grads.size())}, DType::F64, grads[0].device());
+    for (size_t i = 0; i < grads.size(); ++i) sum_of_squares_into(grads[i], sums.select(0, static_cast<int64_t>(i)));
+    for (double s : sums.to_vector<double>()) sum += s;
+  } else {
+    for (const Tensor& g : grads) sum += sum_of_squares(g);
+  }
   return std::sqrt(sum);
 }
 

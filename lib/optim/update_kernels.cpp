@@ -41,6 +41,11 @@ double sum_of_squares(const Tensor& x) {
   double result = 0.0;
   if (xc.device().is_cpu()) {
     result = cpu::sum_of_squares(xc);
+  } else if (xc.device().is_emu()) {
+    // The CUDA twin reduces on the device and copies the scalar back: a host sync.
+    emu::KernelScope scope(xc.device(), "sum_of_squares");
+    result = cpu::sum_of_squares(xc);
+    emu::count_host_sync();
   } else {
 #if defined(VCC_WITH_CUDA)
     result = cuda::sum_of_squares(xc);
@@ -49,6 +54,14 @@ double sum_of_squares(const Tensor& x) {
 #endif
   }
   return result;
+}
+
+void sum_of_squares_into(const Tensor& x, const Tensor& out) {
+  VCC_CHECK(out.dtype() == DType::F64 && out.numel() == 1, "sum_of_squares_into: output ", out.describe(),
+            " is not one float64");
+  kernels::check_same_device("sum_of_squares_into", x, out);
+  const Tensor xc = x.contiguous();
+  VCC_DISPATCH_DEVICE(x.device(), sum_of_squares_into, xc, out);
 }
 
 }  // namespace vcc::optim

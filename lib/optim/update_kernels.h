@@ -17,6 +17,9 @@ void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& momentum_
 // Sum of x^2 accumulated in float64 over fixed chunks combined in order: the result does
 // not depend on the thread count.
 double sum_of_squares(const Tensor& x);
+// The same sum written into `out` (one float64 element on x's device) instead of returned:
+// no copy to the host, so a norm over many tensors costs one host sync, not one per tensor.
+void sum_of_squares_into(const Tensor& x, const Tensor& out);
 
 // Backend launchers (called by the front ends only); every tensor is contiguous.
 namespace cpu {
@@ -24,12 +27,14 @@ void adamw_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg
                   const AdamWCoefficients& c);
 void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer, const SgdCoefficients& c);
 double sum_of_squares(const Tensor& x);
+void sum_of_squares_into(const Tensor& x, const Tensor& out);
 }  // namespace cpu
 namespace cuda {
 void adamw_update(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                   const AdamWCoefficients& c);
 void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer, const SgdCoefficients& c);
 double sum_of_squares(const Tensor& x);
+void sum_of_squares_into(const Tensor& x, const Tensor& out);
 }  // namespace cuda
 
 }  // namespace vcc::optim

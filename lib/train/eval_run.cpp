@@ -10,6 +10,7 @@
 #include "core/parallel.h"
 #include "data/hdf5_dataset.h"
 #include "data/progress.h"
+#include "dist/local_rank.h"
 #include "eval/atomic_file.h"
 #include "eval/hotpotqa_evaluation.h"
 #include "eval/hotpotqa_json.h"
@@ -26,20 +27,6 @@ namespace vcc::train {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Device eval_device(const std::string& text) {
-  if (text == "cpu") return Device::cpu();
-  int index = 0;
-  if (text != "cuda") {
-    VCC_USER_CHECK(text.rfind("cuda:", 0) == 0 && text.size() > 5 &&
-                       text.find_first_not_of("0123456789", 5) == std::string::npos,
-                   "--device: expected cpu, cuda or cuda:N, got '", text, "'");
-    index = std::stoi(text.substr(5));
-  }
-  VCC_USER_CHECK(cuda_available() && index < cuda_device_count(), "--device ", text,
-                 ": no such CUDA device in this build or machine");
-  return Device::cuda(index);
-}
 
 // The checkpoint's model config with "model.KEY=VALUE" overrides applied.
 models::ModelConfig checkpoint_model_config(const io::Checkpoint& ck, const std::vector<std::string>& overrides) {
@@ -63,7 +50,8 @@ int run_eval_command(const EvalRunOptions& o, std::ostream& out, std::ostream& e
     const auto t0 = std::chrono::steady_clock::now();
     VCC_USER_CHECK(o.batch_size > 0, "--batch-size must be positive, got ", o.batch_size);
     if (o.threads > 0) set_num_threads(o.threads);
-    const Device device = eval_device(o.device);
+    const Device device = dist::device_for_this_process(o.device, "--device");
+    set_current_device(device);  // device memory is allocated on the current device
 
     const io::Checkpoint ck = io::Checkpoint::open(o.model);
     const models::ModelConfig mc = checkpoint_model_config(ck, o.overrides);

@@ -13,7 +13,7 @@ void register_train_options(io::OptionRegistry& r) {
   r.add("train.run_dir", "runs/default", "Run folder: config.yaml, train.log, metrics.jsonl and the checkpoints.")
       .add("train.seed", 1234, "Seed of initialisation, shuffling, dropout and VCC exploration.")
       .add("train.threads", 0, "CPU threads of kernels and BLAS; 0 = OMP_NUM_THREADS if set, else all cores.")
-      .add("train.device", "cpu", "Device of the model and batches: cpu, cuda or cuda:N.")
+      .add("train.device", "cpu", "Device of the model and batches: cpu, cuda, cuda:N, or emu / emu:N (the emulated accelerator: GPU rules on the CPU, for checking a config). Without an index, under a launcher, the local rank's device.")
       .add("train.precision", "fp32",
            "Linear layers' GEMM operands: fp32, or bf16 (float32 accumulation, float32 master weights; attention, "
            "norms, VCC block means and the loss stay float32). For GPUs; on the CPU bf16 gives the same numbers, "

@@ -20,6 +20,7 @@
 #include "data/batcher.h"
 #include "data/hdf5_dataset.h"
 #include "dist/gradient_sync.h"
+#include "dist/local_rank.h"
 #include "io/checkpoint.h"
 #include "io/checkpoint_run.h"
 #include "io/config_value.h"
@@ -44,22 +45,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-Device parse_device(const std::string& text) {
-  if (text == "cpu") return Device::cpu();
-  int index = 0;
-  if (text != "cuda") {
-    VCC_USER_CHECK(text.rfind("cuda:", 0) == 0 && text.size() > 5 &&
-                       text.find_first_not_of("0123456789", 5) == std::string::npos,
-                   "option 'train.device': expected cpu, cuda or cuda:N, got '", text, "'");
-    index = std::stoi(text.substr(5));
-  }
-  VCC_USER_CHECK(cuda_available(), "option 'train.device' is ", text,
-                 " but this build or machine has no CUDA device (use train.device=cpu)");
-  VCC_USER_CHECK(index < cuda_device_count(), "option 'train.device' is ", text, " but only ", cuda_device_count(),
-                 " CUDA devices are visible");
-  return Device::cuda(index);
-}
 
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -186,7 +171,9 @@ struct Trainer::Impl {
 };
 
 void Trainer::Impl::setup() {
-  device = parse_device(s.device);
+  device = dist::device_for_this_process(s.device, "option 'train.device'");
+  // Device memory is allocated on the current device: make ours current before any.
+  set_current_device(device);
   threads = choose_threads(s.threads);
 #if defined(VCC_WITH_CUDA)
   if (device.is_cuda()) cuda::set_allow_tf32(s.tf32);

@@ -46,15 +46,23 @@ BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t
     ranking = forced_ranking;
   } else if (training && explore_prob > 0) {
     const uint64_t offset = generator.next_offset();
-    std::vector<int64_t> r = ranking.to_vector<int64_t>();
+    // One draw per example decides; a second stream gives the permutation. The ranking is
+    // copied to the host (a sync on a GPU) only when some example explores.
+    std::vector<bool> explores(B);
+    bool any = false;
     for (int64_t b = 0; b < B; ++b) {
-      // One draw per example decides; a second stream gives the permutation.
-      if (Philox::uniform_double(generator.seed(), offset, static_cast<uint64_t>(b)) < explore_prob) {
+      explores[b] = Philox::uniform_double(generator.seed(), offset, static_cast<uint64_t>(b)) < explore_prob;
+      any = any || explores[b];
+    }
+    if (any) {
+      std::vector<int64_t> r = ranking.to_vector<int64_t>();
+      for (int64_t b = 0; b < B; ++b) {
+        if (!explores[b]) continue;
         std::vector<int64_t> p = random_permutation(N, generator.seed() ^ 0x5bd1e995ull, offset * 1024 + b);
         std::copy(p.begin(), p.end(), r.begin() + b * N);
       }
+      ranking = Tensor::from_vector<int64_t>(r, {B, N}).to(ranking.device());
     }
-    ranking = Tensor::from_vector<int64_t>(r, {B, N}).to(ranking.device());
   }
   sel.order = ranking.contiguous();
   sel.fine = ranking.narrow(1, 0, fine_blocks).contiguous();
@@ -92,7 +100,8 @@ Var straight_through_scores(const Var& scores, const BlockSelection& selection, 
         // d phi_fine / d s = +1, d phi_coarse / d s = -1 (phi = 1 + s - sg(s), 1 + (1-s) - sg(1-s)).
         Tensor gs = Tensor::zeros({B, N}, g.dtype(), Device::cpu());
         Tensor gh = g.to(Device::cpu()).contiguous();
-        const int64_t* ord = order.to(Device::cpu()).data<int64_t>();
+        const Tensor order_h = order.to(Device::cpu());  // named: a temporary's memory dies with the statement
+        const int64_t* ord = order_h.data<int64_t>();
         dispatch_float(g.dtype(), "straight_through_scores", [&](auto tag) {
           using T = typename decltype(tag)::type;
           const T* gp = gh.data<T>();

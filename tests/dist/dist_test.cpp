@@ -146,6 +146,16 @@ TEST(MpiBackend, TwoProcessesEqualOneProcess) {
   };
   EXPECT_EQ(valid_loss(two.out), valid_loss(one.out)) << two.out << one.out;
 
+  // The same on emulated devices: train.device=emu without an index puts rank r on emu:r (the
+  // local rank, as under NCCL; the MPI backend refuses device tensors on another index), and
+  // the result is the CPU's, bit for bit.
+  Completed two_emu = run_program(mpi(train_args("two-emu", concat(dropout, {"train.device=emu"}))), dir / "");
+  ASSERT_EQ(two_emu.status, 0) << two_emu.out << two_emu.err;
+  EXPECT_NE(two_emu.out.find("device emu:0"), std::string::npos) << two_emu.out;
+  EXPECT_TRUE(same_tensor_files(dir / "two-emu/step-000003/model.h5", dir / "one/step-000003/model.h5"));
+  EXPECT_TRUE(same_tensor_files(dir / "two-emu/step-000003/optimizer.h5", dir / "one/step-000003/optimizer.h5"));
+  EXPECT_EQ(valid_loss(two_emu.out), valid_loss(one.out)) << two_emu.out << one.out;
+
   // Without dropout: 2 processes vs 1 process taking all 8 rows at once.
   const std::vector<std::string> no_dropout = {"model.hidden_dropout=0", "model.attention_dropout=0"};
   two = run_program(mpi(train_args("two-nd", no_dropout)), dir / "");

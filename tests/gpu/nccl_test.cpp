@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "dist/nccl/local_rank.h"
+#include "dist/local_rank.h"
 #include "dist/nccl/nccl_communicator.h"
 #include "dist/nccl/unique_id_exchange.h"
 #include "gpu_test_util.h"

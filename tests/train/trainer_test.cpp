@@ -419,3 +419,78 @@ TEST(Seq2SeqTraining, TinyT5WithVccTrainsValidatesAndEvaluates) {
     EXPECT_EQ(m["examples"], 8);
   }
 }
+
+// The resume test's run (VCC with exploration, dropout, accumulation, validation and
+// checkpoints) on the emulated accelerator, stopped and resumed there, equals the same run on
+// the CPU bit for bit. emu:1, not emu:0: the trainer must make its device current.
+TEST_F(TrainerTest, EmulatedDeviceRunWithResumeEqualsTheCpuRun) {
+  Scratch dir;
+  const std::vector<std::string> common = {"train.max_steps=8", "train.accum_steps=2", "valid.every_steps=3",
+                                           "model.hidden_dropout=0.1", "model.attention_dropout=0.1",
+                                           "checkpoint.every_steps=2", "model.vcc.enabled=true", "model.vcc.num_vip=16",
+                                           "model.vcc.block_size=16", "model.vcc.fine_blocks=1",
+                                           "model.vcc.standard_layers=1", "model.vcc.explore_prob=0.5",
+                                           "model.segment_local_layers=1", "model.segment_size=64"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), common.begin(), common.end());
+    return extra;
+  };
+  std::string log;
+  const TrainResult first = train(dir / "emu", with({"train.device=emu:1", "train.stop_at_step=4"}), &log);
+  EXPECT_EQ(first.steps, 4);
+  EXPECT_NE(log.find("device emu:1"), std::string::npos) << log;
+  const TrainResult second = train(dir / "emu", with({"train.device=emu:1", "train.resume=auto"}));
+  EXPECT_TRUE(second.finished);
+  const TrainResult cpu = train(dir / "cpu", with({}));
+  EXPECT_TRUE(cpu.finished);
+  EXPECT_TRUE(same_tensor_files(dir / "emu/step-000008/model.h5", dir / "cpu/step-000008/model.h5"));
+  EXPECT_TRUE(same_tensor_files(dir / "emu/step-000008/optimizer.h5", dir / "cpu/step-000008/optimizer.h5"));
+  auto records = [](const std::string& path) {
+    std::vector<std::string> v;
+    for (nlohmann::json j : read_jsonl(path)) {
+      if (j["type"] != "train" && j["type"] != "valid") continue;
+      for (const char* timing : {"ms_per_step", "tokens_per_s", "eta_s", "memory_bytes", "time", "seconds"}) j.erase(timing);
+      v.push_back(j.dump());
+    }
+    return v;
+  };
+  EXPECT_EQ(records(dir / "emu/metrics.jsonl"), records(dir / "cpu/metrics.jsonl"));
+}
+
+// A tiny T5 with VCC trained on emu:1 equals the CPU run, and vcc-eval run on the device
+// (greedy and beam) writes the CPU's predictions.
+TEST(Seq2SeqTraining, TinyT5WithVccOnTheEmulatedDeviceEqualsTheCpu) {
+  Scratch dir;
+  const SyntheticSplits s = synthetic_splits(dir / "syn", 32, 8, 64, /*seq2seq=*/true);
+  auto run = [&](const std::string& name, const std::string& device) {
+    std::vector<std::string> o = tiny_t5_overrides(s, dir / name);
+    o.insert(o.end(), {"train.max_steps=4", "schedule.warmup_steps=0", "valid.every_steps=2", "valid.metric=f1",
+                       "checkpoint.every_steps=2", "model.vcc.enabled=true", "model.vcc.num_vip=16",
+                       "model.vcc.block_size=16", "model.vcc.fine_blocks=1", "model.vcc.standard_layers=1",
+                       "model.segment_local_layers=1", "model.segment_size=64", "train.device=" + device});
+    const io::Config config = load_training_config({}, o);
+    dist::SingleProcessCommunicator comm;
+    std::ostringstream out;
+    Trainer trainer(config, comm, out);
+    EXPECT_TRUE(trainer.run().finished) << out.str();
+  };
+  run("cpu", "cpu");
+  run("emu", "emu:1");
+  EXPECT_TRUE(same_tensor_files(dir / "emu/step-000004/model.h5", dir / "cpu/step-000004/model.h5"));
+  EXPECT_TRUE(same_tensor_files(dir / "emu/step-000004/optimizer.h5", dir / "cpu/step-000004/optimizer.h5"));
+  for (const char* beams : {"1", "2"}) {
+    std::string predictions[2];
+    int i = 0;
+    for (const char* device : {"cpu", "emu:1"}) {
+      const std::string out = dir / (std::string("eval-") + beams + "-" + std::to_string(i));
+      const auto ev = run_program({bin("vcc-eval"), "run", "--model", dir / "cpu/last", "--data", s.valid, "--out", out,
+                                   "--quiet", "--num-beams", beams, "--device", device},
+                                  dir / "");
+      ASSERT_EQ(ev.status, 0) << ev.err;
+      std::ifstream in(out + "/predictions.jsonl");
+      predictions[i++] = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    EXPECT_FALSE(predictions[0].empty());
+    EXPECT_EQ(predictions[1], predictions[0]) << "beams " << beams;
+  }
+}

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "dist/communicator.h"
+#include "dist/local_rank.h"
 
 namespace vcc::dist {
 namespace {
@@ -71,6 +72,7 @@ class MpiCommunicator : public Communicator {
     const DType dt = x.dtype();
     VCC_CHECK(dt == DType::F32 || dt == DType::F64 || dt == DType::I32 || dt == DType::I64,
               "all_reduce_sum supports float32, float64, int32 and int64, got ", x.describe());
+    check_rank_device(x, "all_reduce_sum");
     // Off-host tensors are staged through host memory.
     Tensor host = x.device().is_cpu() ? x : x.to(Device::cpu());
     const int64_t esize = static_cast<int64_t>(host.element_size());
@@ -88,6 +90,7 @@ class MpiCommunicator : public Communicator {
     VCC_CHECK(x.defined() && x.is_contiguous(), "broadcast needs a contiguous tensor");
     VCC_CHECK(root >= 0 && root < world_, "broadcast from rank ", root, " of ", world_);
     if (world_ == 1 || x.numel() == 0) return;
+    check_rank_device(x, "broadcast");
     Tensor host = x.device().is_cpu() ? x : x.to(Device::cpu());
     char* p = static_cast<char*>(host.raw_data());
     const int64_t bytes = static_cast<int64_t>(host.nbytes());
@@ -107,6 +110,16 @@ class MpiCommunicator : public Communicator {
   }
 
  private:
+  // Device tensors must be on the local rank's device, the rule the NCCL backend enforces
+  // (dist/nccl/nccl_communicator.cpp), so that a run on emulated devices under mpirun checks
+  // the device choice a GPU run will make.
+  void check_rank_device(const Tensor& x, const char* op) const {
+    if (x.device().is_cpu()) return;
+    const std::optional<int> local = local_rank_from_environment();
+    VCC_CHECK(!local || x.device().index == *local, op, ": tensor ", x.describe(), " is not on this rank's device ",
+              x.device().is_emu() ? "emu:" : "cuda:", *local, " (the local rank's device)");
+  }
+
   // Sums `n` elements at `data` over ranks, in place.
   void reduce_piece(char* data, int64_t n, DType dt, int64_t esize) {
     // Rank r owns elements [offset[r], offset[r] + count[r]).

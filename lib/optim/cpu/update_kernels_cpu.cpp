@@ -69,4 +69,6 @@ double sum_of_squares(const Tensor& x) {
   });
 }
 
+void sum_of_squares_into(const Tensor& x, const Tensor& out) { out.data<double>()[0] = sum_of_squares(x); }
+
 }  // namespace vcc::optim::cpu

@@ -85,12 +85,11 @@ void sgd_update(const Tensor& param, const Tensor& grad, const Tensor& momentum_
   });
 }
 
-double sum_of_squares(const Tensor& x) {
+void sum_of_squares_into(const Tensor& x, const Tensor& total) {
   const int device = device_of(x, "sum_of_squares");
   const int64_t n = x.numel(), chunks = std::max<int64_t>(1, (n + kSquaresChunk - 1) / kSquaresChunk);
   VCC_CHECK(chunks <= int64_t{0x7fffffff}, "sum_of_squares: ", n, " elements is too many for one grid");
   Tensor partial = Tensor::empty({chunks}, DType::F64, x.device());
-  Tensor total = Tensor::empty({}, DType::F64, x.device());
   cudaStream_t st = vcc::cuda::stream(device);
   dispatch_float(x.dtype(), "sum_of_squares", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -100,6 +99,11 @@ double sum_of_squares(const Tensor& x) {
   });
   sum_partials_kernel<<<1, kBlockThreads, 0, st>>>(partial.data<double>(), chunks, total.data<double>());
   VCC_CUDA_CHECK_LAUNCH();
+}
+
+double sum_of_squares(const Tensor& x) {
+  Tensor total = Tensor::empty({}, DType::F64, x.device());
+  sum_of_squares_into(x, total);
   return total.item<double>();
 }
 

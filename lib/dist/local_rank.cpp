@@ -1,4 +1,4 @@
-#include "dist/nccl/local_rank.h"
+#include "dist/local_rank.h"
 
 #include <cstdlib>
 #include <string>
@@ -25,6 +25,19 @@ std::optional<int> local_rank_from_environment() {
     return rank;
   }
   return std::nullopt;
+}
+
+Device device_for_this_process(const std::string& text, const std::string& what) {
+  bool index_given = false;
+  Device d = parse_device(text, what, &index_given);
+  if (d.is_cpu() || index_given) return d;
+  const std::optional<int> local = local_rank_from_environment();
+  if (!local) return d;
+  const int count = device_count(d.kind);
+  VCC_USER_CHECK(*local < count, what, " is ", text, ": this process's local rank is ", *local, " but only ", count,
+                 " devices of that kind are visible (one process per device)");
+  d.index = *local;
+  return d;
 }
 
 }  // namespace vcc::dist
