@@ -54,7 +54,7 @@ say "generating the synthetic task in $OUT/data"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 TASK=(--answer fact --depth-min 0 --depth-max 1 --near-miss 0 --quiet)
-"$B/vcc-preprocess" synthetic --out-dir "$OUT/data/short" --length 128 --facts 4 --train 40000 --valid 200 \
+"$B/vcc-preprocess" synthetic --out-dir "$OUT/data/short" --length 128 --facts 4 --train 20000 --valid 200 \
   --seed 1 --no-jsonl "${TASK[@]}" >/dev/null
 # JSON lines kept for the 512-token splits: synthetic_chance.py fits its rules on train.jsonl.
 "$B/vcc-preprocess" synthetic --out-dir "$OUT/data/long" --length 512 --facts "$FACTS" --train 10000 --valid 200 \
@@ -70,6 +70,9 @@ say "stage 1: $PRETRAIN_STEPS steps, full attention, 128-token documents with 4 
   valid.every_steps=250 checkpoint.every_steps=500
 
 say "stage 2: $STEPS steps, VCC, 512-token documents with $FACTS facts (from stage 1)"
+# What VCC keeps per layer (configs/tiny-synthetic-vcc.yaml): n_p VIP slots, k fine blocks of b
+# tokens, the rest as block means: r = n_p + k b + (n - n_p - k b) / b.
+echo "   VCC: 512 tokens compressed to $(( 16 + 32 * 4 + (512 - 16 - 32 * 4) / 4 )) per layer (n_p 16, blocks of 4, k 32)"
 "$B/vcc-train" --config "$CONFIG" --set $(data long) train.run_dir="$OUT/run" \
   train.max_steps="$STEPS" train.init_from="$OUT/pretrain/last"
 
