@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     if (*export_) vcc::models::export_command(from, out, force, std::cout);
     if (*verify) return vcc::models::verify_command(model, reference, name, float64, std::cout) ? 0 : 1;
   } catch (const std::exception& e) {
-    std::cerr << "vcc-convert: error: " << e.what() << "\n";
+    std::cerr << "vcc-convert: error: " << vcc::user_error_text(e.what()) << "\n";
     return 1;
   }
   return 0;

@@ -15,6 +15,7 @@
 #include "data/scrolls_reader.h"
 #include "data/spm_train.h"
 #include "data/summarization_reader.h"
+#include "tokenizers/tokenize_jsonl.h"
 
 using namespace vcc::data;
 
@@ -30,7 +31,9 @@ struct Common {
 };
 
 void add_common(CLI::App* cmd, Common& c, int64_t default_target) {
-  cmd->add_option("--tokenizer", c.tokenizer, "SentencePiece .model file")->required();
+  cmd->add_option("--tokenizer", c.tokenizer,
+                  "SentencePiece .model, or Hugging Face tokenizer.json / vocab.txt / vocab.json (+ merges.txt) / a folder")
+      ->required();
   cmd->add_option("--out", c.out, "output HDF5 file (one split)")->required();
   cmd->add_option("--max-length", c.max_length, "encoder input length (tokens)")->required();
   cmd->add_option("--max-target-length", c.max_target_length,
@@ -155,6 +158,13 @@ int main(int argc, char** argv) {
   sy->add_flag("--no-jsonl", syn_no_jsonl, "write only the tokenizer and the HDF5 files");
   sy->add_flag("--quiet", syn_quiet, "no progress line");
 
+  auto* tk = app.add_subcommand("tokenize", "JSON lines {id, text, pair} -> ids, type_ids, sequence_ids, byte_offsets");
+  std::string tk_tok, tk_in, tk_out;
+  tk->add_option("--tokenizer", tk_tok, "Hugging Face tokenizer.json, vocab.txt, vocab.json (+ merges.txt) or a folder")
+      ->required();
+  tk->add_option("--input", tk_in, "input JSON lines")->required();
+  tk->add_option("--out", tk_out, "output JSON lines")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*hp) {
@@ -182,6 +192,12 @@ int main(int argc, char** argv) {
     }
     if (*qa) return run_dataset(read_qa_jsonl(qa_in), qa_c, "qa-jsonl", {});
     if (*su) return run_dataset(read_summarization_jsonl(su_in), su_c, "summarization", {});
+    if (*tk) {
+      vcc::tokenizers::HfTokenizer tok = vcc::tokenizers::HfTokenizer::load(tk_tok);
+      int64_t n = vcc::tokenizers::tokenize_jsonl(tok, tk_in, tk_out);
+      std::cout << tk_out << ": " << n << " lines (" << tok.kind() << ", " << tok.path() << ")\n";
+      return 0;
+    }
     if (*st) {
       spm.hard_vocab_limit = !spm_soft;
       train_sentencepiece_file(spm_in, spm_out, spm);
@@ -201,10 +217,10 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const vcc::Error& e) {
-    std::cerr << "vcc-preprocess: error: " << e.what() << "\n";
+    std::cerr << "vcc-preprocess: error: " << vcc::user_error_text(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "vcc-preprocess: error: " << e.what() << "\n";
+    std::cerr << "vcc-preprocess: error: " << vcc::user_error_text(e.what()) << "\n";
     return 1;
   }
   return 0;

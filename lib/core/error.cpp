@@ -1,6 +1,27 @@
 #include "core/error.h"
 
+#include <cerrno>
 #include <cstring>
+
+namespace vcc {
+
+std::string user_error_text(const std::string& what) {
+  std::string out;
+  for (char c : what) {
+    if (c == '\n') {
+      if (!out.empty()) out += "; ";
+    } else if (c != '\r') {
+      out += c;
+    }
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
+  const std::string enospc = std::strerror(ENOSPC);  // "No space left on device"
+  if (out.find("disk full") == std::string::npos && out.find(enospc) != std::string::npos)
+    out += " (disk full)";
+  return out;
+}
+
+}  // namespace vcc
 
 namespace vcc::detail {
 

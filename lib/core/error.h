@@ -12,6 +12,10 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The text to print for an error that ends a command: one line (newlines become "; "), and
+// "disk full" said plainly where the system reported ENOSPC, since that is what a user acts on.
+std::string user_error_text(const std::string& what);
+
 namespace detail {
 inline void append(std::ostringstream&) {}
 template <class T, class... Rest>

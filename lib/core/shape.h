@@ -56,10 +56,12 @@ class Dims {
   bool operator==(const Dims& o) const { return n_ == o.n_ && std::equal(v_, v_ + n_, o.v_); }
   bool operator!=(const Dims& o) const { return !(*this == o); }
 
-  // Product of all entries (1 for a scalar).
+  // Product of all entries (1 for a scalar). A product past int64 is a bug or a crafted
+  // file, never a real tensor: it throws instead of wrapping (signed overflow is UB).
   int64_t numel() const {
     int64_t p = 1;
-    for (int i = 0; i < n_; ++i) p *= v_[i];
+    for (int i = 0; i < n_; ++i)
+      VCC_CHECK(!__builtin_mul_overflow(p, v_[i], &p), "shape ", str(), " has more than 2^63 elements");
     return p;
   }
   std::string str() const {

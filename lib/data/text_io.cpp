@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "io/json_error.h"
 
 namespace vcc::data {
 
@@ -65,22 +66,13 @@ std::string latin1_to_utf8(std::string_view s) {
   return out;
 }
 
-namespace {
-
-// nlohmann's messages look like "[json.exception.parse_error.101] parse error at line 2,
-// column 6: syntax error while parsing ..."; drop the bracketed exception name.
-std::string short_reason(const std::string& what) {
-  size_t p = what.find("] ");
-  return p == std::string::npos ? what : what.substr(p + 2);
-}
-
-}  // namespace
-
 Json parse_json(const std::string& text, const std::string& path) {
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    VCC_USER_CHECK(false, path, ": invalid JSON: ", short_reason(e.what()));
+  } catch (const Json::exception& e) {  // syntax errors and numbers out of range alike
+    const auto [line, column] = io::json_error_position(e, text);
+    if (line == 0) VCC_USER_CHECK(false, path, ": invalid JSON: ", io::json_error_reason(e));
+    VCC_USER_CHECK(false, path, ":", line, ":", column, ": invalid JSON: ", io::json_error_reason(e));
   }
   return {};
 }
@@ -105,8 +97,10 @@ void for_each_json_array_element(const std::string& path, const std::function<vo
       }
       return true;
     });
-  } catch (const Json::parse_error& e) {
-    VCC_USER_CHECK(false, path, ": invalid JSON: ", short_reason(e.what()));
+  } catch (const Json::exception& e) {  // streamed: nlohmann's own "at line L, column C" is kept
+    const std::string what = e.what();
+    const size_t prefix = what.find("] ");
+    VCC_USER_CHECK(false, path, ": invalid JSON: ", prefix == std::string::npos ? what : what.substr(prefix + 2));
   }
   VCC_USER_CHECK(array, path, ": expected a JSON array at the top level, got ", top.type_name());
 }
@@ -125,12 +119,9 @@ void for_each_jsonl(const std::string& path, const std::function<void(const Json
     Json record;
     try {
       record = Json::parse(line);
-    } catch (const Json::parse_error& e) {
-      // The line is parsed alone, so nlohmann's "line 1" would mislead; keep the column.
-      std::string reason = short_reason(e.what());
-      size_t p = reason.find("at line 1, ");
-      if (p != std::string::npos) reason.replace(p, 11, "at ");
-      VCC_USER_CHECK(false, path, ":", number, ": invalid JSON: ", reason);
+    } catch (const Json::exception& e) {  // syntax errors and numbers out of range alike
+      // The line is parsed alone, so nlohmann's own position would say "line 1".
+      VCC_USER_CHECK(false, path, ":", number, ": invalid JSON: ", io::json_error_reason(e));
     }
     VCC_USER_CHECK(record.is_object(), path, ":", number, ": expected a JSON object per line, got ",
                    record.type_name());

@@ -9,10 +9,60 @@
 
 #include "core/error.h"
 #include "data/sha256.h"
+#include "tokenizers/hf_tokenizer.h"
 
 namespace vcc::data {
 
+namespace {
+
+// Task markers given by the reader/user: unique, non-empty, not already tokens.
+template <class IsToken>
+std::vector<std::string> check_added(const std::string& path, const std::vector<std::string>& tokens, IsToken is_token) {
+  std::set<std::string> seen;
+  std::vector<std::string> out;
+  for (const std::string& tok : tokens) {
+    VCC_USER_CHECK(!tok.empty(), path, ": empty added token");
+    VCC_USER_CHECK(seen.insert(tok).second, path, ": added token '", tok, "' given twice");
+    int32_t existing = is_token(tok);
+    VCC_USER_CHECK(existing < 0, path, ": added token '", tok, "' is already a piece of the model (id ", existing, ")");
+    VCC_USER_CHECK(tok.rfind("<extra_id_", 0) != 0, path, ": added token '", tok, "' collides with the sentinel names");
+    out.push_back(tok);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::load_hugging_face(const std::string& path, const TokenizerOptions& options) {
+  auto hf = std::make_shared<tokenizers::HfTokenizer>(tokenizers::HfTokenizer::load(path));
+  VCC_USER_CHECK(options.extra_ids <= 0, hf->path(), ": --extra-ids applies to SentencePiece models; a Hugging Face "
+                 "tokenizer brings its own added tokens");
+  Tokenizer t;
+  t.kind_ = "Hugging Face " + hf->kind();
+  t.model_path_ = hf->path();
+  t.base_size_ = hf->vocab_size();
+  t.unk_id_ = hf->unk_id();
+  t.eos_id_ = hf->eos_id();
+  t.pad_id_ = hf->pad_id() >= 0 ? hf->pad_id() : hf->eos_id();
+  VCC_USER_CHECK(t.pad_id_ >= 0, hf->path(), ": the tokenizer has neither a pad nor an end-of-sequence token");
+  t.extra_ids_ = 0;
+  t.added_ = check_added(hf->path(), options.added_tokens, [&](const std::string& s) { return hf->token_to_id(s); });
+  for (size_t i = 0; i < t.added_.size(); ++i)
+    t.specials_.push_back({t.added_[i], static_cast<int32_t>(t.base_size_ + i)});
+  std::stable_sort(t.specials_.begin(), t.specials_.end(),
+                   [](const Special& a, const Special& b) { return a.text.size() > b.text.size(); });
+  for (const Special& s : t.specials_)
+    if (t.special_first_chars_.find(s.text[0]) == std::string::npos) t.special_first_chars_ += s.text[0];
+  Sha256 h;
+  h.update("vcc-tokenizer-hf-v1\n").update(hf->hash()).update("\nadded_tokens=");
+  for (const std::string& tok : t.added_) h.update(tok).update("\x1f", 1);
+  t.hash_ = h.hex_digest();
+  t.hf_ = std::move(hf);
+  return t;
+}
+
 Tokenizer Tokenizer::load(const std::string& model_path, const TokenizerOptions& options) {
+  if (tokenizers::HfTokenizer::looks_like_hf(model_path)) return load_hugging_face(model_path, options);
   std::ifstream in(model_path, std::ios::binary);
   VCC_USER_CHECK(in.good(), model_path, ": cannot open tokenizer model");
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -79,6 +129,7 @@ int32_t Tokenizer::token_to_id(std::string_view token) const {
   VCC_CHECK(loaded(), "tokenizer not loaded");
   for (const Special& s : specials_)
     if (s.text == token) return s.id;
+  if (hf_) return hf_->token_to_id(token);
   int id = sp_->PieceToId(token);
   if (id == unk_id_ && sp_->IdToPiece(id) != token) return -1;
   return id;
@@ -87,6 +138,7 @@ int32_t Tokenizer::token_to_id(std::string_view token) const {
 std::string Tokenizer::id_to_token(int32_t id) const {
   VCC_CHECK(loaded(), "tokenizer not loaded");
   VCC_USER_CHECK(id >= 0 && id < vocab_size(), "token id ", id, " out of range [0, ", vocab_size(), ")");
+  if (hf_ && id < base_size_) return hf_->id_to_token(id);
   if (id < base_size_) return sp_->IdToPiece(id);
   if (id < base_size_ + extra_ids_) return "<extra_id_" + std::to_string(base_size_ + extra_ids_ - 1 - id) + ">";
   return added_[id - base_size_ - extra_ids_];
@@ -95,11 +147,21 @@ std::string Tokenizer::id_to_token(int32_t id) const {
 bool Tokenizer::is_special(int32_t id) const {
   if (id == pad_id_ || id == eos_id_ || id == unk_id_) return true;
   if (id >= base_size_ && id < base_size_ + extra_ids_) return true;
+  if (hf_) return id >= 0 && id < base_size_ && hf_->is_special(id);
   return id >= 0 && id < base_size_ && sp_->IsControl(id);
 }
 
 void Tokenizer::append_pieces(std::string_view text, int64_t offset, Encoding& out) const {
   if (text.empty()) return;
+  if (hf_) {
+    tokenizers::HfEncoding e = hf_->encode(text, /*with_special=*/false);
+    for (size_t i = 0; i < e.size(); ++i) {
+      out.ids.push_back(e.ids[i]);
+      out.begin.push_back(offset + e.begin[i]);
+      out.end.push_back(offset + e.end[i]);
+    }
+    return;
+  }
   sentencepiece::ImmutableSentencePieceText spt = sp_->EncodeAsImmutableProto(text);
   for (size_t i = 0; i < spt.pieces_size(); ++i) {
     auto piece = spt.pieces(static_cast<int>(i));
@@ -161,13 +223,13 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
   };
   auto flush = [&] {
     if (run.empty()) return;
-    append(sp_->DecodeIds(run));
+    append(hf_ ? hf_->decode(run) : sp_->DecodeIds(run));
     run.clear();
   };
   for (int32_t id : ids) {
     VCC_USER_CHECK(id >= 0 && id < vocab_size(), "decode: token id ", id, " out of range [0, ", vocab_size(), ")");
     if (skip_special && is_special(id)) continue;
-    if (id < base_size_ && !(id == pad_id_ || id == eos_id_ || id == unk_id_)) {
+    if (id < base_size_ && !(id == pad_id_ || id == eos_id_ || id == unk_id_) && !(hf_ && hf_->is_special(id))) {
       run.push_back(id);
     } else {
       flush();
@@ -180,9 +242,11 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special
 
 std::string Tokenizer::describe() const {
   std::ostringstream os;
-  os << model_path_ << ": " << base_size_ << " pieces + " << extra_ids_ << " extra ids + " << added_.size()
+  os << model_path_ << ": " << (hf_ ? kind_ + ", " : std::string()) << base_size_ << " pieces + " << extra_ids_ << " extra ids + " << added_.size()
      << " added tokens = " << vocab_size() << "; pad " << pad_id_ << ", </s> " << eos_id_ << ", <unk> " << unk_id_
      << "; hash " << hash_.substr(0, 12);
+  if (hf_ && hf_->file_sets_truncation_or_padding())
+    os << "; the file's truncation and padding settings are ignored (vcc windows and truncates itself)";
   return os.str();
 }
 

@@ -1,6 +1,12 @@
 #pragma once
-// Tokenizer: a SentencePiece model plus the ids Hugging Face adds after it (T5 sentinels,
-// task markers), with byte offsets for mapping answer spans onto tokens.
+// Tokenizer: a SentencePiece model or a Hugging Face tokenizer (tokenizer.json, vocab.txt,
+// vocab.json + merges.txt, or a folder of one of them), plus the ids vcc adds after it (T5
+// sentinels, task markers), with byte offsets for mapping answer spans onto tokens.
+//
+// A Hugging Face tokenizer brings its own special and added tokens (T5's sentinels among
+// them): its ids are [0, V) with V = max id + 1, extra_ids() is 0, and the task markers
+// follow at V, V + 1, ... Its post-processor template is not applied; add_eos appends its
+// </s> (or [SEP]).
 //
 // Id layout (as Hugging Face's T5 tokenizer): [0, P) the model's P pieces; then E sentinel
 // ids with <extra_id_N> = P + E - 1 - N (T5: P = 32000, E = 100, <extra_id_0> = 32099);
@@ -16,6 +22,10 @@
 
 namespace sentencepiece {
 class SentencePieceProcessor;
+}
+
+namespace vcc::tokenizers {
+class HfTokenizer;
 }
 
 namespace vcc::data {
@@ -40,12 +50,14 @@ struct Encoding {
 class Tokenizer {
  public:
   Tokenizer() = default;
-  // Loads a SentencePiece .model file; errors name the file.
+  // Loads a SentencePiece .model file, or a Hugging Face tokenizer file or folder (see
+  // tokenizers::HfTokenizer::load); errors name the file.
   static Tokenizer load(const std::string& model_path, const TokenizerOptions& options = {});
 
-  bool loaded() const { return sp_ != nullptr; }
+  bool loaded() const { return sp_ != nullptr || hf_ != nullptr; }
+  bool is_hugging_face() const { return hf_ != nullptr; }
   const std::string& model_path() const { return model_path_; }
-  int64_t base_vocab_size() const { return base_size_; }  // pieces in the .model
+  int64_t base_vocab_size() const { return base_size_; }  // pieces in the .model (HF: its ids)
   int extra_ids() const { return extra_ids_; }
   const std::vector<std::string>& added_tokens() const { return added_; }
   // All ids: pieces + sentinels + added tokens (the embedding table needs this many rows).
@@ -77,7 +89,11 @@ class Tokenizer {
   };
   void append_pieces(std::string_view text, int64_t offset, Encoding& out) const;
 
+  static Tokenizer load_hugging_face(const std::string& path, const TokenizerOptions& options);
+
   std::shared_ptr<const sentencepiece::SentencePieceProcessor> sp_;
+  std::shared_ptr<const tokenizers::HfTokenizer> hf_;
+  std::string kind_ = "SentencePiece";
   std::string model_path_;
   int64_t base_size_ = 0;
   int extra_ids_ = 0;

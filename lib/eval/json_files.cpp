@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "io/json_error.h"
 
 namespace vcc::eval {
 namespace {
@@ -15,30 +16,6 @@ std::ifstream open_input(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   VCC_USER_CHECK(in.is_open(), "cannot open ", path, ": ", std::strerror(errno));
   return in;
-}
-
-// nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1, column 5:
-// syntax error ..."; keep the part after the position, since the caller gives its own.
-std::string parse_error_reason(const nlohmann::json::parse_error& e) {
-  const std::string what = e.what();
-  const size_t column = what.find("column ");
-  const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
-// Line and column (1-based) of the byte offset nlohmann reports (1-based, the last byte read).
-std::pair<size_t, size_t> line_and_column(const std::string& text, size_t byte) {
-  const size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
 }
 
 bool is_blank(const std::string& line) {
@@ -55,9 +32,8 @@ nlohmann::json read_json_file(const std::string& path) {
   const std::string text = buffer.str();
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = line_and_column(text, e.byte);
-    throw Error(detail::concat(path, ":", line, ":", column, ": malformed JSON: ", parse_error_reason(e)));
+  } catch (const nlohmann::json::exception& e) {  // syntax errors and numbers out of range alike
+    throw Error(io::json_error_message(e, text, path));
   }
 }
 
@@ -72,9 +48,10 @@ void for_each_json_line(const std::string& path,
     nlohmann::json value;
     try {
       value = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      const auto [ignored_line, column] = line_and_column(line, e.byte);
-      throw Error(detail::concat(path, ":", line_number, ":", column, ": malformed JSON: ", parse_error_reason(e)));
+    } catch (const nlohmann::json::exception& e) {  // syntax errors and numbers out of range alike
+      const auto [ignored_line, column] = io::json_error_position(e, line);
+      if (column == 0) throw Error(detail::concat(path, ":", line_number, ": malformed JSON: ", io::json_error_reason(e)));
+      throw Error(detail::concat(path, ":", line_number, ":", column, ": malformed JSON: ", io::json_error_reason(e)));
     }
     fn(line_number, value);
   }

@@ -1,5 +1,7 @@
 #include "eval/pairs_file.h"
 
+#include <unordered_map>
+
 #include "core/error.h"
 #include "eval/json_files.h"
 
@@ -7,6 +9,7 @@ namespace vcc::eval {
 
 std::vector<PairExample> read_pairs_file(const std::string& path) {
   std::vector<PairExample> pairs;
+  std::unordered_map<std::string, size_t> line_of_id;  // a repeated id would be counted twice
   for_each_json_line(path, [&](size_t line, const nlohmann::json& value) {
     auto where = [&] { return detail::concat(path, ":", line, ": "); };
     VCC_USER_CHECK(value.is_object(), where(), "expected an object {\"id\", \"prediction\", \"references\"}, got ",
@@ -20,6 +23,8 @@ std::vector<PairExample> read_pairs_file(const std::string& path) {
     const nlohmann::json& id = field("id");
     VCC_USER_CHECK(id.is_string(), where(), "field \"id\" must be a string, got ", json_type_name(id));
     pair.id = id.get<std::string>();
+    const auto [seen, fresh] = line_of_id.emplace(pair.id, line);
+    VCC_USER_CHECK(fresh, where(), "duplicate id \"", pair.id, "\" (first on line ", seen->second, ")");
 
     const nlohmann::json& prediction = field("prediction");
     VCC_USER_CHECK(prediction.is_string() || prediction.is_null(), where(),

@@ -132,7 +132,7 @@ int run_score(const ScoreOptions& options, std::ostream& out, std::ostream& err)
     check_mode(options);
     return options.input.empty() ? run_hotpotqa(options, out, err) : run_pairs(options, out, err);
   } catch (const Error& e) {
-    err << "vcc-eval score: error: " << e.what() << '\n';
+    err << "vcc-eval score: error: " << user_error_text(e.what()) << '\n';
   } catch (const std::exception& e) {
     err << "vcc-eval score: internal error: " << e.what() << '\n';
   }

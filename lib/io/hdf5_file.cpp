@@ -4,22 +4,35 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
 #include <type_traits>
 
 #include "core/error.h"
+#include "io/hdf5_vlen_strings.h"
 
 static_assert(std::is_same_v<hid_t, int64_t>, "HDF5 >= 1.10 with 64-bit hid_t expected");
 
 namespace vcc::io {
 namespace {
 
+// Before any HDF5 call (static initialisation): once the library is open, H5dont_atexit is
+// too late. See silence_hdf5 for why.
+const herr_t kNoHdf5ExitHandler = H5dont_atexit();
+
 // HDF5 prints its error stack to stderr by default; we report errors ourselves.
 void silence_hdf5() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    // No library shutdown at exit: every file vcc writes is committed or deleted by its
+    // H5File, and libhdf5 1.10's exit handler crashed (SIGSEGV) on a file whose flush had
+    // failed on a full disk.
+    H5dont_atexit();
+  });
 }
 
 // The innermost (most specific) message of HDF5's current error stack, or "".
@@ -29,7 +42,13 @@ std::string hdf5_message() {
       H5E_DEFAULT, H5E_WALK_DOWNWARD,
       [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
         auto* out = static_cast<std::string*>(data);
-        if (err->desc && *err->desc) *out = err->desc;  // keep the last one walked (innermost)
+        if (!err->desc || !*err->desc) return 0;
+        // The POSIX driver's message holds errno's text; ENOSPC is the one worth saying.
+        if (std::strstr(err->desc, std::strerror(ENOSPC))) {
+          *out = "disk full: " + std::string(std::strerror(ENOSPC));
+          return 1;  // stop walking
+        }
+        *out = std::string(err->desc).substr(0, std::string(err->desc).find('\n'));  // innermost, one line
         return 0;
       },
       &message);
@@ -100,11 +119,21 @@ bool stored_dtype(hid_t type, DType* out) {
   return false;
 }
 
-Handle vlen_string_type() {
+// vcc writes strings fixed-length, `width` bytes (at least 1), NUL-padded: variable-length
+// ones live in HDF5's global heap, which libhdf5 1.10 reads without checking its sizes.
+Handle fixed_string_type(size_t width) {
   Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_size(t.get(), std::max<size_t>(width, 1));
+  H5Tset_strpad(t.get(), H5T_STR_NULLPAD);
   H5Tset_cset(t.get(), H5T_CSET_UTF8);
   return t;
+}
+
+// Dataset creation without timestamps, so that checkpoints are byte-reproducible.
+Handle untimed_dcpl() {
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(dcpl.get(), false);
+  return dcpl;
 }
 
 std::vector<hsize_t> dims_of(const Shape& shape) {
@@ -120,6 +149,16 @@ Shape shape_of_space(hid_t space) {
   Shape s;
   for (hsize_t v : d) s.push_back(static_cast<int64_t>(v));
   return s;
+}
+
+}  // namespace
+
+namespace {
+
+// Groups above a new dataset, created by us (without timestamps), not by HDF5.
+void create_parent_groups(H5File& f, const std::string& name) {
+  const size_t slash = name.rfind('/');
+  if (slash != std::string::npos && slash > 0) f.create_group(name.substr(0, slash));
 }
 
 }  // namespace
@@ -148,7 +187,10 @@ H5File H5File::create(const std::string& path) {
   std::string tmp = path + ".tmp";
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-  hid_t f = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  // No object timestamps (root group included): the same contents give the same bytes.
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  H5Pset_obj_track_times(fcpl.get(), false);
+  hid_t f = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
   VCC_USER_CHECK(f >= 0, tmp, ": cannot create HDF5 file", hdf5_message());
   return H5File(path, f, true);
 }
@@ -171,7 +213,8 @@ H5File& H5File::operator=(H5File&& o) noexcept {
 H5File::~H5File() {
   if (file_ < 0) return;
   close_handles();
-  H5Fclose(file_);
+  H5Fclose(file_);  // a failure here (full disk) is not retried: libhdf5 1.10 crashes on it
+  H5Eclear2(H5E_DEFAULT);
   file_ = -1;
   if (writable_) {
     std::error_code ec;
@@ -189,11 +232,16 @@ void H5File::commit() {
   close_handles();
   if (writable_) {
     herr_t flushed = H5Fflush(file_, H5F_SCOPE_GLOBAL);
+    std::string msg = flushed < 0 ? hdf5_message() : "";
     herr_t closed = H5Fclose(file_);
+    if (closed < 0 && msg.empty()) msg = hdf5_message();
+    // A close that fails (its flush hit a full disk) leaves the file open inside libhdf5;
+    // closing it again crashes there, so it is left to the process exit, where no libhdf5
+    // handler runs (H5dont_atexit in silence_hdf5).
+    H5Eclear2(H5E_DEFAULT);
     file_ = -1;
     std::error_code ec;
     if (flushed < 0 || closed < 0) {
-      std::string msg = hdf5_message();
       std::filesystem::remove(tmp_path_, ec);
       VCC_USER_CHECK(false, tmp_path_, ": cannot finish writing HDF5 file", msg);
     }
@@ -219,10 +267,18 @@ void H5File::require_writable(const std::string& what) const {
 void H5File::create_group(const std::string& name) {
   require_writable(name);
   if (exists(name)) return;
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle g(H5Gcreate2(file_, name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-  VCC_USER_CHECK(g.ok(), where(name), ": cannot create group", hdf5_message());
+  // Each missing level is created here, not as HDF5's "intermediate groups", which would
+  // carry timestamps.
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(gcpl.get(), false);
+  for (size_t slash = name.find('/', 1);; slash = name.find('/', slash + 1)) {
+    const std::string level = name.substr(0, slash);
+    if (!level.empty() && level != "/" && !exists(level)) {
+      Handle g(H5Gcreate2(file_, level.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose);
+      VCC_USER_CHECK(g.ok(), where(level), ": cannot create group", hdf5_message());
+    }
+    if (slash == std::string::npos) break;
+  }
 }
 
 bool H5File::exists(const std::string& name) const {
@@ -272,7 +328,8 @@ void H5File::write_raw(const std::string& name, DType dtype, const Shape& shape,
                H5Sclose);
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle ds(H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+  create_parent_groups(*this, name);
+  Handle ds(H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(), untimed_dcpl().get(), H5P_DEFAULT),
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create dataset", hdf5_message());
   if (count > 0) {
@@ -317,12 +374,31 @@ DType H5File::dtype(const std::string& name) const {
 
 Tensor H5File::read(const std::string& name) const { return read(name, dtype(name)); }
 
+// A corrupt header can declare any shape; allocate only what the file can back. Contiguous
+// data must be stored in full; compressed or chunked data may be smaller, but deflate cannot
+// shrink anything more than about 1032:1.
+void H5File::check_declared_size(const std::string& name, int64_t numel) const {
+  hid_t ds = open_dataset(name);
+  Handle type(H5Dget_type(ds), H5Tclose);
+  const uint64_t element = H5Tget_size(type.get());
+  uint64_t declared = 0;
+  VCC_USER_CHECK(!__builtin_mul_overflow(static_cast<uint64_t>(numel), element, &declared), where(name),
+                 ": declared size overflows (corrupt file?)");
+  const uint64_t stored = H5Dget_storage_size(ds);
+  Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+  const bool contiguous = H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS;
+  const uint64_t limit = contiguous ? stored : stored * 1100 + (1 << 20);
+  VCC_USER_CHECK(declared <= limit, where(name), ": declares ", declared,
+                 " bytes but the file stores ", stored, " (truncated or corrupt file?)");
+}
+
 Tensor H5File::read(const std::string& name, DType dtype) const {
   DType stored = this->dtype(name);
   VCC_USER_CHECK(is_floating(stored) == is_floating(dtype), where(name), ": stored as ", dtype_name(stored),
                  ", cannot read as ", dtype_name(dtype));
   VCC_USER_CHECK(memory_type(dtype) >= 0, where(name), ": cannot read into dtype ", dtype_name(dtype));
   Shape s = shape(name);
+  check_declared_size(name, s.numel());
   Tensor t = Tensor::empty(s, dtype);
   if (t.numel() > 0) {
     herr_t rc = H5Dread(open_dataset(name), memory_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data());
@@ -350,7 +426,8 @@ void H5File::create_rows(const std::string& name, DType dtype, const Shape& row_
     chunk.push_back(d);
   }
   Handle space(H5Screate_simple(dims.size(), dims.data(), maxdims.data()), H5Sclose);
-  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  create_parent_groups(*this, name);
+  Handle dcpl = untimed_dcpl();
   H5Pset_chunk(dcpl.get(), chunk.size(), chunk.data());
   if (options.compression_level > 0 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
     H5Pset_shuffle(dcpl.get());
@@ -422,17 +499,20 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
   require_writable(name);
   VCC_USER_CHECK(!exists(name), where(name), ": dataset already exists");
   hsize_t n = values.size();
-  Handle type = vlen_string_type();
+  size_t width = 1;
+  for (const std::string& v : values) width = std::max(width, v.size());
+  Handle type = fixed_string_type(width);
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle ds(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+  create_parent_groups(*this, name);
+  Handle ds(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), lcpl.get(), untimed_dcpl().get(), H5P_DEFAULT),
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create string dataset", hdf5_message());
   if (n == 0) return;
-  std::vector<const char*> ptrs(n);
-  for (size_t i = 0; i < n; ++i) ptrs[i] = values[i].c_str();
-  herr_t rc = H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data());
+  std::vector<char> buf(n * width, '\0');
+  for (size_t i = 0; i < n; ++i) std::memcpy(buf.data() + i * width, values[i].data(), values[i].size());
+  herr_t rc = H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
   VCC_USER_CHECK(rc >= 0, where(name), ": cannot write strings", hdf5_message());
 }
 
@@ -446,17 +526,8 @@ std::vector<std::string> H5File::read_strings(const std::string& name) const {
   std::vector<std::string> out;
   out.reserve(n);
   if (n == 0) return out;
-  if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype = vlen_string_type();
-    std::vector<char*> ptrs(n, nullptr);
-    herr_t rc = H5Dread(ds, mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data());
-    VCC_USER_CHECK(rc >= 0, where(name), ": cannot read strings (truncated or corrupt file?)", hdf5_message());
-    for (char* p : ptrs) out.emplace_back(p ? p : "");
-#if H5_VERSION_GE(1, 12, 0)
-    H5Treclaim(mtype.get(), space.get(), H5P_DEFAULT, ptrs.data());
-#else
-    H5Dvlen_reclaim(mtype.get(), space.get(), H5P_DEFAULT, ptrs.data());
-#endif
+  if (H5Tis_variable_str(ftype.get()) > 0) {  // files of older vcc versions
+    return read_vlen_strings_checked(file_, ds, /*is_attribute=*/false, static_cast<size_t>(n), path_, where(name));
   } else {
     size_t width = H5Tget_size(ftype.get());
     std::vector<char> buf(static_cast<size_t>(n) * width);
@@ -486,12 +557,13 @@ void H5File::set_attr(const std::string& object, const std::string& name, const 
   require_writable(object + "@" + name);
   Handle obj = open_object(file_, object, where(object));
   if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
-  Handle type = vlen_string_type();
+  Handle type = fixed_string_type(value.size());
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr(H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
   VCC_USER_CHECK(attr.ok(), where(object), ": cannot create attribute '", name, "'", hdf5_message());
-  const char* p = value.c_str();
-  VCC_USER_CHECK(H5Awrite(attr.get(), type.get(), &p) >= 0, where(object), ": cannot write attribute '", name,
+  std::string padded = value;
+  padded.resize(std::max<size_t>(value.size(), 1), '\0');
+  VCC_USER_CHECK(H5Awrite(attr.get(), type.get(), padded.data()) >= 0, where(object), ": cannot write attribute '", name,
                  "'", hdf5_message());
 }
 
@@ -556,16 +628,15 @@ std::string H5File::attr_string(const std::string& object, const std::string& na
   Handle ftype(H5Aget_type(attr.get()), H5Tclose);
   VCC_USER_CHECK(H5Tget_class(ftype.get()) == H5T_STRING, where(object), ": attribute '", name,
                  "' is not a string");
-  if (H5Tis_variable_str(ftype.get()) > 0) {
-    Handle mtype = vlen_string_type();
-    char* p = nullptr;
-    VCC_USER_CHECK(H5Aread(attr.get(), mtype.get(), &p) >= 0, where(object), ": cannot read attribute '", name,
-                   "'", hdf5_message());
-    std::string out = p ? p : "";
-    H5free_memory(p);
-    return out;
-  }
+  Handle space(H5Aget_space(attr.get()), H5Sclose);
+  VCC_USER_CHECK(space.ok() && H5Sget_simple_extent_npoints(space.get()) == 1, where(object), ": attribute '",
+                 name, "' is not a single string");
+  if (H5Tis_variable_str(ftype.get()) > 0)  // files of older vcc versions
+    return read_vlen_strings_checked(file_, attr.get(), /*is_attribute=*/true, 1, path_,
+                                     where(object) + " attribute '" + name + "'")[0];
   size_t width = H5Tget_size(ftype.get());
+  VCC_USER_CHECK(width > 0 && width <= H5Aget_storage_size(attr.get()), where(object), ": attribute '", name,
+                 "' is corrupt (", width, " bytes wide, ", H5Aget_storage_size(attr.get()), " stored)");
   std::string buf(width, '\0');
   VCC_USER_CHECK(H5Aread(attr.get(), ftype.get(), buf.data()) >= 0, where(object), ": cannot read attribute '",
                  name, "'", hdf5_message());

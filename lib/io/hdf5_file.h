@@ -105,6 +105,8 @@ class H5File {
   H5File(std::string path, int64_t file, bool writable);
   void write_raw(const std::string& name, DType dtype, const Shape& shape, const void* data, size_t count);
   int64_t open_dataset(const std::string& name) const;  // cached handle, owned by the file
+  // Refuses a dataset whose declared shape needs more bytes than the file can hold.
+  void check_declared_size(const std::string& name, int64_t numel) const;
   void close_handles() noexcept;
   void require_writable(const std::string& what) const;
   std::string where(const std::string& object) const;  // "<path>: 'object'"

@@ -160,11 +160,19 @@ Tensor parse_npy(const std::string& bytes, const std::string& source) {
   const DType dtype = dtype_from_descr(descr, source);
   VCC_USER_CHECK(!fortran, source, ": Fortran-order arrays are not supported (save a C-contiguous array, e.g. with np.ascontiguousarray)");
 
-  Tensor t = Tensor::empty(shape, dtype);
+  // Size check before allocating: a 132-byte file must not make us allocate gigabytes, and
+  // a crafted shape must not overflow the element count.
   const size_t data_start = header_start + header_len;
   const size_t have = bytes.size() - data_start;
-  VCC_USER_CHECK(have == t.nbytes(), source, ": data has ", have, " bytes, shape ", shape.str(), " of ", descr,
-                 " needs ", t.nbytes());
+  int64_t numel = 1, need = 0;
+  for (int64_t d : shape)
+    VCC_USER_CHECK(!__builtin_mul_overflow(numel, d, &numel), source, ": shape ", shape.str(), " of ", descr,
+                   " is too large (element count overflows)");
+  VCC_USER_CHECK(!__builtin_mul_overflow(numel, static_cast<int64_t>(dtype_size(dtype)), &need) &&
+                     static_cast<uint64_t>(need) == have,
+                 source, ": data has ", have, " bytes, shape ", shape.str(), " of ", descr, " needs ",
+                 need ? std::to_string(need) : std::string("more than 2^63"));
+  Tensor t = Tensor::empty(shape, dtype);
   if (t.nbytes()) std::memcpy(t.raw_data(), bytes.data() + data_start, t.nbytes());
   if (descr == "|b1") {
     // NumPy booleans are stored as 0/1 bytes; normalise any other nonzero byte.

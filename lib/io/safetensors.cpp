@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/json_error.h"
+
 namespace vcc::io {
 
 // The whole file mapped read-only; unmapped when the last reader copy goes away.
@@ -132,8 +134,8 @@ SafetensorsReader SafetensorsReader::open(const std::string& path) {
   json h;
   try {
     h = json::parse(header);
-  } catch (const std::exception& e) {
-    throw Error(path + ": malformed safetensors header JSON: " + e.what());
+  } catch (const json::exception& e) {
+    throw Error(path + ": malformed safetensors header JSON: " + json_error_reason(e));
   }
   VCC_USER_CHECK(h.is_object(), path, ": safetensors header is not a JSON object");
   r.data_start_ = 8 + header_len;
@@ -265,10 +267,12 @@ SafetensorsFolder SafetensorsFolder::open(const std::string& dir) {
   const fs::path single = fs::path(dir) / "model.safetensors";
   if (fs::exists(index)) {
     json j;
+    std::string text;
     try {
-      j = json::parse(read_file(index.string(), "safetensors index"));
+      text = read_file(index.string(), "safetensors index");
+      j = json::parse(text);
     } catch (const json::exception& e) {
-      throw Error(index.string() + ": malformed JSON: " + e.what());
+      throw Error(json_error_message(e, text, index.string()));
     }
     VCC_USER_CHECK(j.is_object() && j.contains("weight_map") && j["weight_map"].is_object(), index.string(),
                    ": expected an object with a 'weight_map' object");

@@ -21,11 +21,12 @@ void refuse_existing(const std::string& out, bool force) {
   VCC_USER_CHECK(force || !fs::exists(out), out, " already exists (pass --force to replace it)");
 }
 
-// The tokenizer to keep with the model: spiece.model (T5's name) first, else the first
-// SentencePiece model of the folder.
+// The tokenizer to keep with the model: spiece.model (T5's name) first, then Hugging Face's
+// tokenizer.json, then vocab.txt, else the first SentencePiece model of the folder.
 std::string pick_tokenizer(const std::vector<std::string>& files) {
-  for (const auto& f : files)
-    if (fs::path(f).filename() == "spiece.model") return f;
+  for (const char* name : {"spiece.model", "tokenizer.json", "vocab.txt"})
+    for (const auto& f : files)
+      if (fs::path(f).filename() == name) return f;
   return files.empty() ? "" : files.front();
 }
 

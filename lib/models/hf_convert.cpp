@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/json_error.h"
 #include "io/safetensors.h"
 #include "models/model_factory.h"
 
@@ -111,6 +112,16 @@ const std::map<std::string, Converter>& hf_converters() {
   return converters;
 }
 
+std::vector<std::string> tokenizer_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out = sentencepiece_files(dir);
+  // Hugging Face tokenizers that one file describes (vocab.json needs merges.txt too, and a
+  // checkpoint keeps one tokenizer file, so it is not taken).
+  for (const char* name : {"tokenizer.json", "vocab.txt"})
+    if (fs::is_regular_file(fs::path(dir) / name)) out.push_back((fs::path(dir) / name).string());
+  return out;
+}
+
 std::vector<std::string> sentencepiece_files(const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;
@@ -125,10 +136,11 @@ HfImport import_hf_folder(const std::string& dir) {
   VCC_USER_CHECK(fs::is_directory(dir), dir, ": not a folder");
   const std::string config_path = (fs::path(dir) / "config.json").string();
   json hf;
+  const std::string text = read_text(config_path, "Hugging Face config");
   try {
-    hf = json::parse(read_text(config_path, "Hugging Face config"));
+    hf = json::parse(text);
   } catch (const json::exception& e) {
-    throw Error(config_path + ": malformed JSON: " + e.what());
+    throw Error(io::json_error_message(e, text, config_path));
   }
   VCC_USER_CHECK(hf.is_object() && hf.contains("model_type") && hf["model_type"].is_string(), config_path,
                  ": no 'model_type'");
@@ -146,7 +158,7 @@ HfImport import_hf_folder(const std::string& dir) {
   for (const auto& [alias, canonical] : spec.hf_aliases()) sources.at(canonical).push_back(alias);
   std::set<std::string> consumed;
   std::vector<std::string> missing, misshaped, conflicting;
-  HfImport out{spec, {}, {}, sentencepiece_files(dir)};
+  HfImport out{spec, {}, {}, tokenizer_files(dir)};
   for (const TensorSpec& t : spec.tensors()) {
     std::vector<std::string> found;
     for (const std::string& n : sources.at(t.hf_name))

@@ -60,7 +60,7 @@ struct HfImport {
   ConversionSpec spec;
   NamedTensors weights;               // vcc names, float32
   std::vector<std::string> dropped;   // ignored HF tensors that were present
-  std::vector<std::string> tokenizer_files;  // SentencePiece models in the folder
+  std::vector<std::string> tokenizer_files;  // SentencePiece models, tokenizer.json, vocab.txt in the folder
 };
 
 // Reads HF_DIR/config.json and its safetensors (single or sharded) and converts them.
@@ -75,5 +75,7 @@ HfExport export_hf(const ModelConfig& config, const nn::Module& model);
 
 // SentencePiece model files (*.model) directly inside `dir`, sorted.
 std::vector<std::string> sentencepiece_files(const std::string& dir);
+// SentencePiece models, then tokenizer.json and vocab.txt if present.
+std::vector<std::string> tokenizer_files(const std::string& dir);
 
 }  // namespace vcc::models

@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "io/json_error.h"
 #include "io/npy.h"
 #include "models/encoder_stack.h"
 #include "models/generation.h"
@@ -24,10 +25,12 @@ namespace fs = std::filesystem;
 json read_json(const std::string& path) {
   std::ifstream in(path);
   VCC_USER_CHECK(in.good(), "cannot open ", path);
+  std::ostringstream text;
+  text << in.rdbuf();
   try {
-    return json::parse(in);
+    return json::parse(text.str());
   } catch (const json::exception& e) {
-    throw Error(path + ": malformed JSON: " + e.what());
+    throw Error(io::json_error_message(e, text.str(), path));
   }
 }
 

@@ -173,7 +173,7 @@ int run_eval_command(const EvalRunOptions& o, std::ostream& out, std::ostream& e
     out << metrics.dump() << std::endl;
     return 0;
   } catch (const std::exception& e) {
-    err << "vcc-eval: error: " << e.what() << std::endl;
+    err << "vcc-eval: error: " << user_error_text(e.what()) << std::endl;
     return 1;
   }
 }

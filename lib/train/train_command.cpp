@@ -134,9 +134,9 @@ int train_command(const std::vector<std::string>& args, std::ostream& out, std::
   } catch (const std::exception& e) {
     const bool many = comm && comm->world_size() > 1;
     if (!many || comm->is_root())
-      err << "vcc-train: error: " << e.what() << std::endl;
+      err << "vcc-train: error: " << user_error_text(e.what()) << std::endl;
     else
-      err << "vcc-train: rank " << comm->rank() << ": error: " << e.what() << std::endl;
+      err << "vcc-train: rank " << comm->rank() << ": error: " << user_error_text(e.what()) << std::endl;
     // The other processes may be waiting in a collective: end the whole job.
     if (many) comm->abort(1);
     return 1;

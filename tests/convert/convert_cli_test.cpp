@@ -151,6 +151,21 @@ TEST(ConvertRoundTrip, ShardedCheckpointsAndTokenizerFiles) {
   EXPECT_EQ(read_file(dir / "out/spiece.model"), "sentencepiece model bytes");
 }
 
+// A Hugging Face folder's tokenizer.json goes into the checkpoint (spiece.model would win)
+// and comes back out on export.
+TEST(ConvertRoundTrip, HuggingFaceTokenizerJsonTravelsWithTheCheckpoint) {
+  ScratchDir dir;
+  const std::string hf = copy_model(dir, "roberta-tiny");
+  const std::string tok = std::string(VCC_SHARED_DATA) + "/tokenizers/roberta-base/tokenizer.json";
+  fs::copy_file(tok, hf + "/tokenizer.json");
+  const CommandResult imp = run_convert("import --from " + hf + " --out " + dir / "ckpt");
+  ASSERT_EQ(imp.exit_code, 0) << imp.output;
+  EXPECT_NE(imp.output.find("tokenizer: " + hf + "/tokenizer.json"), std::string::npos) << imp.output;
+  EXPECT_EQ(read_file(dir / "ckpt/tokenizer/tokenizer.json"), read_file(tok));
+  ASSERT_EQ(run_convert("export --from " + dir / "ckpt" + " --out " + dir / "out").exit_code, 0);
+  EXPECT_EQ(read_file(dir / "out/tokenizer.json"), read_file(tok));
+}
+
 TEST(ConvertErrors, TruncatedSafetensors) {
   ScratchDir dir;
   const std::string hf = copy_model(dir, "roberta-tiny");

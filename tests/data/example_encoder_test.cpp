@@ -148,10 +148,7 @@ TEST(ExampleEncoder, LocatesSpansFirstOccurrenceCaseFallbackAndTruncation) {
 
 TEST(ExampleEncoder, HotpotQaSampleSpansAreLocatedOrCounted) {
   Tokenizer tok = hotpot_tokenizer();
-  EncoderOptions o;
-  o.max_length = 4096;
-  o.max_target_length = 40;
-  o.task = Task::QaExtractive;
+  EncoderOptions o = testing::hotpot_span_options();
   ExampleEncoder enc(tok, o);
   EncodeStats stats;
   int exact = 0, contained = 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "data/example_encoder.h"
 
 namespace vcc::data::testing {
 
@@ -15,6 +16,15 @@ inline std::string repo_path(const std::string& rel) { return std::string(VCC_SO
 inline std::string shared_path(const std::string& rel) { return std::string(VCC_SHARED_DATA) + "/" + rel; }
 inline std::string t5_model() { return repo_path("datasets/sentencepiece/t5-spiece.model"); }
 inline std::string hotpot_sample() { return repo_path("datasets/hotpotqa/hotpot_dev_distractor_v1_100.json"); }
+
+// Extractive QA at 4,096 tokens, as the span tests encode the HotpotQA sample.
+inline EncoderOptions hotpot_span_options() {
+  EncoderOptions o;
+  o.max_length = 4096;
+  o.max_target_length = 40;
+  o.task = Task::QaExtractive;
+  return o;
+}
 
 // A fresh folder under the system temp dir, removed at the end of the test.
 class ScratchDir {

@@ -7,6 +7,7 @@
 
 #include "io/checkpoint.h"
 #include "io/checkpoint_run.h"
+#include "io/checkpoint_tensors.h"
 #include "io/hdf5_file.h"
 #include "optim/adamw.h"
 #include "optim/param_groups.h"
@@ -276,4 +277,19 @@ TEST(Checkpoint, OptimizerStateResumesBitExactlyThroughTheFile) {
   const auto pa = a->named_parameters(), pb = b->named_parameters();
   for (size_t i = 0; i < pa.size(); ++i)
     EXPECT_TRUE(same_bits(pa[i].second.value(), pb[i].second.value())) << pa[i].first;
+}
+
+// Found by fuzz_checkpoint: a 54 KB model.h5 whose dataset header declares 128 TiB. The
+// reader refuses it with a one-line error instead of trying to allocate that much.
+TEST(Checkpoint, DatasetDeclaringMoreBytesThanTheFileHoldsIsRefused) {
+  const std::string path = std::string(VCC_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_checkpoint/found-huge-dataset-dims.h5";
+  try {
+    read_tensor_file(path);
+    FAIL() << "read without error";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(path), std::string::npos) << what;
+    EXPECT_NE(what.find("bytes but the file stores"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
 }
