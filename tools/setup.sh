@@ -16,6 +16,8 @@ packages=(
   nlohmann-json3-dev            # JSON (metrics, manifests, HF configs)
   libicu-dev                    # Unicode case mapping / classes for answer normalisation
   clang-14 libomp-14-dev libclang-rt-14-dev   # tools/test.sh --sanitize: ASan/UBSan and libFuzzer
+  strace                        # tests: SIGKILL injected at each step of a checkpoint write
+  time                          # tests: peak memory of a child (GNU time)
 )
 
 missing=()

@@ -7,7 +7,8 @@
 #   tools/test.sh --native-only   the native build only (quicker while developing)
 #   tools/test.sh --sanitize      also a clang build with AddressSanitizer + UBSan and the
 #                                 libFuzzer harnesses: the whole suite under the sanitizers,
-#                                 then tools/fuzz.sh for FUZZ_SECONDS (15) per harness
+#                                 then tools/fuzz.sh: FUZZ_RUNS (1000) inputs per harness from a
+#                                 fixed seed (the same inputs every run), or FUZZ_SECONDS each
 #   BUILD_DIR=build-x tools/test.sh
 #   CTEST_ARGS="-L core" tools/test.sh
 set -euo pipefail
@@ -45,5 +46,6 @@ if [ "$sanitize" = 1 ]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   build_and_test "$BUILD_DIR-sanitize" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
     -DVCC_FUZZ=ON -DVCC_CUDA=OFF -DVCC_BUILD_BENCHMARKS=OFF
-  tools/fuzz.sh --build "$BUILD_DIR-sanitize" --seconds "${FUZZ_SECONDS:-15}" --out "$BUILD_DIR-sanitize/fuzz"
+  if [ -n "${FUZZ_SECONDS:-}" ]; then budget=(--seconds "$FUZZ_SECONDS"); else budget=(--runs "${FUZZ_RUNS:-1000}"); fi
+  tools/fuzz.sh --build "$BUILD_DIR-sanitize" "${budget[@]}" --out "$BUILD_DIR-sanitize/fuzz"
 fi

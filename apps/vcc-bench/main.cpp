@@ -19,6 +19,7 @@
 #include "autograd/ops.h"
 #include "core/allocator.h"
 #include "core/parallel.h"
+#include "core/precision.h"
 #include "core/rng.h"
 #include "io/config.h"
 #include "models/flop_count.h"
@@ -26,6 +27,7 @@
 #include "models/model_factory.h"
 #include "models/roberta.h"
 #include "models/t5.h"
+#include "nn/linear.h"
 #include "optim/adamw.h"
 #include "train/train_options.h"
 
@@ -41,6 +43,7 @@ struct BenchOptions {
   int64_t question_tokens = 0;  // importance-marked tokens at the front; 0: vcc.num_vip
   bool gradient_checkpointing = false;
   uint64_t seed = 1;
+  Precision precision = Precision::FP32;
 };
 
 void register_bench_options(io::OptionRegistry& r) {
@@ -67,6 +70,8 @@ class TrainingStep {
     model_ = models::build_model(config);
     models::init_weights(*model_, config, o.seed);
     model_->train(true);
+    // As the trainer does: the Linear layers' GEMM operands in the compute dtype.
+    nn::set_linear_compute_dtype(*model_, compute_dtype(o.precision));
     if (o.gradient_checkpointing) {
       if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model_)) r->layers().set_checkpointing(true);
       if (auto t = std::dynamic_pointer_cast<models::T5Model>(model_)) t->set_gradient_checkpointing(true);
@@ -146,6 +151,7 @@ int run(int argc, char** argv) {
   int64_t length = 0;
   int steps = 3, warmup = 1, threads = 0;
   bool vcc_only = false, flops_only = false;
+  std::string precision = "fp32";
   std::vector<std::string> overrides;
   app.add_option("--config", config_path,
                  "YAML with model.* (and bench.*) options, e.g. configs/bench/roberta-base-4k.yaml; a training "
@@ -157,6 +163,10 @@ int run(int argc, char** argv) {
   app.add_option("--threads", threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("--flops-only", flops_only, "Print the FLOP counts (JSON line) and stop: no timing");
   app.add_flag("--vcc-only", vcc_only, "Time only the VCC model (inputs too long for full attention)");
+  app.add_option("--precision", precision,
+                 "fp32 or bf16 (train.precision: the Linear layers' GEMMs take bf16 operands, float32 accumulation)")
+      ->check(CLI::IsMember({"fp32", "bf16"}))
+      ->capture_default_str();
   app.add_option("--set", overrides, "KEY=VALUE overrides, e.g. --set model.vcc.fine_blocks=90");
   CLI11_PARSE(app, argc, argv);
   if (threads > 0) set_num_threads(threads);
@@ -172,6 +182,7 @@ int run(int argc, char** argv) {
   o.question_tokens = cfg.get<int64_t>("bench.question_tokens");
   o.gradient_checkpointing = cfg.get<bool>("bench.gradient_checkpointing");
   o.seed = static_cast<uint64_t>(cfg.get<int64_t>("bench.seed"));
+  o.precision = parse_precision(precision);
   VCC_USER_CHECK(vcc_config.vcc.enabled, config_path, ": model.vcc.enabled is false; the benchmark compares VCC with full attention");
   vcc_config.validate();
   try {
@@ -202,14 +213,15 @@ int run(int argc, char** argv) {
   std::printf("  VCC: %lld standard layers (segments of %lld) + %lld VCC layers, %s\n",
               static_cast<long long>(vcc_config.vcc.standard_layers), static_cast<long long>(vcc_config.vcc.segment_size),
               static_cast<long long>(L - vcc_config.vcc.standard_layers), vcc_config.vcc.describe(length).c_str());
-  std::printf("  batch 1, %d warm-up + %d timed steps, %d threads; a step = forward + backward + AdamW\n", warmup, steps,
-              num_threads());
+  std::printf("  batch 1, %d warm-up + %d timed steps, %d threads, precision %s; a step = forward + backward + AdamW\n",
+              warmup, steps, num_threads(), std::string(precision_name(o.precision)).c_str());
   std::printf("  FLOPs per step (matrix products): full %.1f G, VCC %.1f G -> predicted speed-up %.2fx\n",
               full_flops * 1e-9, vcc_flops * 1e-9, flop_speedup);
   std::fflush(stdout);
 
   nlohmann::json result;
   result["length"] = length;
+  result["precision"] = std::string(precision_name(o.precision));
   result["flop_speedup"] = flop_speedup;
   result["full_gflops"] = full_flops * 1e-9;
   result["vcc_gflops"] = vcc_flops * 1e-9;

@@ -88,7 +88,9 @@ inline std::ostream& operator<<(std::ostream& os, const Dims& d) { return os << 
 // Row-major strides of a shape.
 inline Strides contiguous_strides(const Shape& shape) {
   Strides s = Dims::filled(shape.size(), 1);
-  for (int i = shape.size() - 2; i >= 0; --i) s[i] = s[i + 1] * std::max<int64_t>(shape[i + 1], 1);
+  for (int i = shape.size() - 2; i >= 0; --i)
+    VCC_CHECK(!__builtin_mul_overflow(s[i + 1], std::max<int64_t>(shape[i + 1], 1), &s[i]), "shape ", shape.str(),
+              " has strides past 2^63");
   return s;
 }
 

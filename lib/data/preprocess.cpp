@@ -7,6 +7,7 @@
 #include "data/progress.h"
 #include "data/qa_jsonl.h"
 #include "data/text_io.h"
+#include "io/config.h"
 
 namespace vcc::data {
 
@@ -37,7 +38,7 @@ SyntheticRunResult write_synthetic_task(const std::string& dir, const SyntheticR
   SyntheticVocabulary vocab = synthetic_vocabulary(run.task.num_keys, run.task.num_values);
   SyntheticRunResult result;
   result.tokenizer_path = (std::filesystem::path(dir) / "tokenizer.model").string();
-  write_text_file_atomic(result.tokenizer_path, synthetic_tokenizer_model(vocab));
+  io::write_text_file_atomically(result.tokenizer_path, synthetic_tokenizer_model(vocab));
   TokenizerOptions topts;
   topts.extra_ids = 0;
   Tokenizer tokenizer = Tokenizer::load(result.tokenizer_path, topts);

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "data/text_io.h"
+#include "io/config.h"
 
 namespace vcc::data {
 
@@ -44,7 +45,7 @@ void write_qa_jsonl(const std::string& path, const std::vector<Example>& example
     text += r.dump(-1, ' ', false, Json::error_handler_t::replace);
     text += '\n';
   }
-  write_text_file_atomic(path, text);
+  io::write_text_file_atomically(path, text);
 }
 
 }  // namespace vcc::data

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "data/text_io.h"
+#include "io/config.h"
 
 // Declared in SentencePiece's internal common.h (not installed); defined in libsentencepiece.
 namespace sentencepiece::logging {
@@ -76,7 +77,7 @@ void train_sentencepiece_file(const std::string& corpus_path, const std::string&
     if (!line.empty()) lines.push_back(line);
   }
   VCC_USER_CHECK(!lines.empty(), corpus_path, ": no text to train on");
-  write_text_file_atomic(model_path, train_sentencepiece(lines, options));
+  io::write_text_file_atomically(model_path, train_sentencepiece(lines, options));
 }
 
 }  // namespace vcc::data

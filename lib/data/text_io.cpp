@@ -19,20 +19,6 @@ std::string read_text_file(const std::string& path) {
   return text;
 }
 
-void write_text_file_atomic(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    VCC_USER_CHECK(out.good(), tmp, ": cannot create");
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    VCC_USER_CHECK(out.good(), tmp, ": write error");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  VCC_USER_CHECK(!ec, tmp, ": cannot rename to ", path, ": ", ec.message());
-}
-
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0, n = s.size();
   while (i < n) {

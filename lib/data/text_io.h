@@ -15,8 +15,6 @@ using Json = nlohmann::json;
 
 // Whole file as bytes; error names the file.
 std::string read_text_file(const std::string& path);
-// Writes `text` to <path>.tmp and renames it to <path>.
-void write_text_file_atomic(const std::string& path, const std::string& text);
 
 // True if `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s);

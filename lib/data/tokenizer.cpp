@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "data/sentencepiece_model_check.h"
 #include "data/sha256.h"
 #include "tokenizers/hf_tokenizer.h"
 
@@ -68,6 +69,7 @@ Tokenizer Tokenizer::load(const std::string& model_path, const TokenizerOptions&
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   VCC_USER_CHECK(!bytes.empty(), model_path, ": empty tokenizer model file");
 
+  check_sentencepiece_model(bytes, model_path);
   auto sp = std::make_shared<sentencepiece::SentencePieceProcessor>();
   auto status = sp->LoadFromSerializedProto(bytes);
   VCC_USER_CHECK(status.ok(), model_path, ": not a SentencePiece model (", status.ToString(), ")");

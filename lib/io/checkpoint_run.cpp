@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
+#include <regex>
+
+#include <unistd.h>
 
 #include "core/error.h"
 #include "io/checkpoint.h"
@@ -67,6 +72,97 @@ std::vector<std::string> rotate_checkpoints(const std::string& run_dir, int keep
     removed.push_back(all[i].path);
   }
   return removed;
+}
+
+namespace {
+
+// Whether `pid` is a process other than this one that is still running (its debris may be a
+// write in progress).
+bool other_live_process(int64_t pid) {
+  if (pid <= 0 || pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+std::string size_text(const fs::path& p) {
+  std::error_code ec;
+  uintmax_t bytes = 0;
+  if (fs::is_directory(fs::symlink_status(p, ec))) {
+    for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec)) bytes += it->file_size(ec);
+  } else if (fs::is_regular_file(fs::symlink_status(p, ec))) {
+    bytes = fs::file_size(p, ec);
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<std::string> clean_run_folder(const std::string& run_dir) {
+  std::vector<std::string> done;
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) return done;
+  const fs::path root(run_dir);
+  auto remove = [&](const fs::path& p, const std::string& why) {
+    const std::string size = size_text(p);
+    std::error_code e;
+    fs::remove_all(p, e);
+    VCC_USER_CHECK(!e, "cannot remove ", p.string(), " (", why, ") from run folder ", run_dir, ": ", e.message());
+    done.push_back("removed " + p.filename().string() + " (" + why + ", " + size + ")");
+  };
+
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(root, ec)) entries.push_back(e.path());
+  VCC_USER_CHECK(!ec, "cannot list run folder ", run_dir, ": ", ec.message());
+  std::sort(entries.begin(), entries.end());
+
+  // ".old" first: it may be the only complete copy of its step.
+  static const std::regex debris(R"((.+)\.(tmp|old)-([0-9]+))");
+  for (const char* kind : {"old", "tmp"})
+    for (const fs::path& p : entries) {
+      std::smatch m;
+      const std::string name = p.filename().string();
+      if (!std::regex_match(name, m, debris) || m[2] != kind || !fs::exists(fs::symlink_status(p, ec))) continue;
+      if (other_live_process(std::stoll(m[3].str()))) continue;
+      const fs::path target = root / m[1].str();
+      if (m[2] == "old" && is_complete_checkpoint(p.string()) && !is_complete_checkpoint(target.string())) {
+        std::error_code e;
+        fs::remove_all(target, e);
+        if (!e) fs::rename(p, target, e);
+        VCC_USER_CHECK(!e, "cannot restore ", p.string(), " as ", target.string(), ": ", e.message());
+        done.push_back("restored " + target.filename().string() + " from " + name + " (its replacement was interrupted)");
+        continue;
+      }
+      remove(p, m[2] == "tmp" ? "unfinished write" : "replaced checkpoint");
+    }
+
+  for (const fs::path& p : entries)
+    if (parse_checkpoint_name(p.filename().string()) && fs::is_directory(fs::symlink_status(p, ec)) &&
+        !is_complete_checkpoint(p.string()))
+      remove(p, "no DONE: an interrupted deletion");
+
+  // The links: "last" names the newest complete checkpoint; "best" only a complete one.
+  const std::optional<CheckpointEntry> latest = find_latest_checkpoint(run_dir);
+  const fs::path last = root / "last", best = root / "best";
+  if (fs::is_symlink(last, ec) || latest) {
+    const std::string want = latest ? fs::path(latest->path).filename().string() : "";
+    const std::string have = fs::is_symlink(last, ec) ? fs::read_symlink(last, ec).string() : "";
+    if (have != want) {
+      std::error_code e;
+      fs::remove(last, e);
+      if (!want.empty()) fs::create_directory_symlink(want, last, e);
+      VCC_USER_CHECK(!e, "cannot update ", last.string(), ": ", e.message());
+      if (!have.empty()) done.push_back("re-pointed last from " + have + " to " + (want.empty() ? "nothing" : want));
+    }
+  }
+  if (fs::is_symlink(best, ec) && !is_complete_checkpoint(best.string())) {
+    std::error_code e;
+    const std::string have = fs::read_symlink(best, e).string();
+    fs::remove(best, e);
+    done.push_back("removed the best link (" + have + " is not a complete checkpoint)");
+  }
+  return done;
 }
 
 }  // namespace vcc::io

@@ -31,4 +31,15 @@ std::optional<CheckpointEntry> find_latest_checkpoint(const std::string& run_dir
 std::vector<std::string> rotate_checkpoints(const std::string& run_dir, int keep_last,
                                             std::optional<int64_t> best_step = std::nullopt);
 
+// What a killed or failed run leaves in its folder, cleaned up at the next start (by the one
+// process that writes the folder):
+//  - "NAME.tmp-PID" (a checkpoint folder or file being written) and "NAME.old-PID" (a
+//    checkpoint moved aside to be replaced): removed, unless PID is another live process;
+//    an ".old" folder goes back to NAME first when NAME is missing or incomplete;
+//  - "step-N" folders without DONE (a deletion by rotation stopped part way): removed;
+//  - the "last" link re-pointed at the newest complete checkpoint, and a "best" link
+//    that names no complete checkpoint removed.
+// Returns one line per action ("removed step-000004.tmp-123 (3.3 MB)").
+std::vector<std::string> clean_run_folder(const std::string& run_dir);
+
 }  // namespace vcc::io

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <system_error>
 #include <type_traits>
@@ -136,6 +138,24 @@ Handle untimed_dcpl() {
   return dcpl;
 }
 
+// What vcc writes is self-checking: every dataset with data is chunked and carries HDF5's
+// Fletcher-32 checksum per chunk, so a flipped byte in a tensor or a token array fails the
+// read (and says so) instead of being trained on. Chunks of about 4 MiB, whole rows; a
+// scalar or empty dataset cannot be chunked and stays contiguous (nothing to flip in it
+// that the shape checks would not see).
+Handle checksummed_dcpl(const std::vector<hsize_t>& dims, size_t element_bytes) {
+  Handle dcpl = untimed_dcpl();
+  hsize_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  if (dims.empty() || n == 0) return dcpl;
+  std::vector<hsize_t> chunk = dims;
+  const hsize_t row_bytes = n / dims[0] * element_bytes;
+  chunk[0] = std::clamp<hsize_t>((hsize_t{4} << 20) / std::max<hsize_t>(row_bytes, 1), 1, dims[0]);
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_fletcher32(dcpl.get());
+  return dcpl;
+}
+
 std::vector<hsize_t> dims_of(const Shape& shape) {
   std::vector<hsize_t> d(shape.size());
   for (int i = 0; i < shape.size(); ++i) d[i] = static_cast<hsize_t>(shape[i]);
@@ -168,10 +188,34 @@ H5File::H5File(std::string path, int64_t file, bool writable)
   if (writable_) tmp_path_ = path_ + ".tmp";
 }
 
+// The HDF5 superblock version of a file (the byte after the signature at offset 0), or -1
+// when the file does not start with the HDF5 signature.
+static int superblock_version(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[9] = {};
+  if (!in.read(head, sizeof head)) return -1;
+  return std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0 ? static_cast<unsigned char>(head[8]) : -1;
+}
+
+static bool legacy_files_allowed() {
+  const char* v = std::getenv("VCC_READ_LEGACY_HDF5");
+  return v && *v && std::string(v) != "0";
+}
+
 H5File H5File::open(const std::string& path) {
   silence_hdf5();
   std::error_code ec;
   VCC_USER_CHECK(std::filesystem::is_regular_file(path, ec), path, ": no such file");
+  // Files vcc writes have checksummed metadata (superblock version 3, object headers v2, see
+  // create()), so a damaged one fails a checksum. Older ones do not, and libhdf5 1.10 parses
+  // unchecked metadata unsafely (its fuzzing found use after free and buffer overflows on
+  // damaged files), so they are read only on request.
+  const int version = superblock_version(path);
+  VCC_USER_CHECK(version >= 2 || version < 0 || legacy_files_allowed(), path,
+                 ": an HDF5 file without metadata checksums (superblock version ", version,
+                 ": written by vcc before December 2026 or by another program), which libhdf5 1.10 cannot read "
+                 "safely if it is damaged; make it again with this vcc (vcc-preprocess, or vcc-train's next "
+                 "checkpoint), or set VCC_READ_LEGACY_HDF5=1 to read it anyway");
   htri_t is_h5 = H5Fis_hdf5(path.c_str());
   VCC_USER_CHECK(is_h5 > 0, path, ": not a readable HDF5 file", is_h5 < 0 ? hdf5_message() : "");
   // Strong close degree: closing the file closes every object still open in it.
@@ -187,6 +231,9 @@ H5File H5File::create(const std::string& path) {
   std::string tmp = path + ".tmp";
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  // The 1.10 file format: superblock version 3 and version-2 object headers, B-trees and
+  // heaps, all with checksums that libhdf5 verifies on read (open() relies on it).
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
   // No object timestamps (root group included): the same contents give the same bytes.
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   H5Pset_obj_track_times(fcpl.get(), false);
@@ -329,7 +376,8 @@ void H5File::write_raw(const std::string& name, DType dtype, const Shape& shape,
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
   create_parent_groups(*this, name);
-  Handle ds(H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(), untimed_dcpl().get(), H5P_DEFAULT),
+  Handle ds(H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(),
+                      checksummed_dcpl(dims, dtype_size(dtype)).get(), H5P_DEFAULT),
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create dataset", hdf5_message());
   if (count > 0) {
@@ -386,8 +434,14 @@ void H5File::check_declared_size(const std::string& name, int64_t numel) const {
                  ": declared size overflows (corrupt file?)");
   const uint64_t stored = H5Dget_storage_size(ds);
   Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
-  const bool contiguous = H5Pget_layout(dcpl.get()) == H5D_CONTIGUOUS;
-  const uint64_t limit = contiguous ? stored : stored * 1100 + (1 << 20);
+  bool deflated = false;
+  for (int i = 0, n = H5Pget_nfilters(dcpl.get()); i < n; ++i) {
+    unsigned flags = 0;
+    size_t cd_count = 0;
+    deflated |= H5Pget_filter2(dcpl.get(), i, &flags, &cd_count, nullptr, 0, nullptr, nullptr) == H5Z_FILTER_DEFLATE;
+  }
+  // Data without compression is stored in full (contiguous, or in whole chunks).
+  const uint64_t limit = deflated ? stored * 1100 + (1 << 20) : stored;
   VCC_USER_CHECK(declared <= limit, where(name), ": declares ", declared,
                  " bytes but the file stores ", stored, " (truncated or corrupt file?)");
 }
@@ -433,6 +487,7 @@ void H5File::create_rows(const std::string& name, DType dtype, const Shape& row_
     H5Pset_shuffle(dcpl.get());
     H5Pset_deflate(dcpl.get(), std::min(options.compression_level, 9));
   }
+  H5Pset_fletcher32(dcpl.get());  // last: it checks the bytes as stored (checksummed_dcpl)
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
   hid_t ds = H5Dcreate2(file_, name.c_str(), file_type(dtype), space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT);
@@ -506,7 +561,8 @@ void H5File::write_strings(const std::string& name, const std::vector<std::strin
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
   create_parent_groups(*this, name);
-  Handle ds(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), lcpl.get(), untimed_dcpl().get(), H5P_DEFAULT),
+  Handle ds(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), lcpl.get(),
+                      checksummed_dcpl({n}, width).get(), H5P_DEFAULT),
             H5Dclose);
   VCC_USER_CHECK(ds.ok(), where(name), ": cannot create string dataset", hdf5_message());
   if (n == 0) return;

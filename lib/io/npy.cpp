@@ -1,5 +1,6 @@
 #include "io/npy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <fstream>
@@ -164,10 +165,14 @@ Tensor parse_npy(const std::string& bytes, const std::string& source) {
   // a crafted shape must not overflow the element count.
   const size_t data_start = header_start + header_len;
   const size_t have = bytes.size() - data_start;
-  int64_t numel = 1, need = 0;
-  for (int64_t d : shape)
-    VCC_USER_CHECK(!__builtin_mul_overflow(numel, d, &numel), source, ": shape ", shape.str(), " of ", descr,
-                   " is too large (element count overflows)");
+  // The strides multiply the dimensions with zeros counted as ones, so [0, 2^40, 2^40] holds no
+  // element and still overflows them: check that product, then the element count.
+  int64_t numel = 1, need = 0, span = 1;
+  for (int64_t d : shape) {
+    VCC_USER_CHECK(!__builtin_mul_overflow(span, std::max<int64_t>(d, 1), &span), source, ": shape ", shape.str(),
+                   " of ", descr, " is too large (element count overflows)");
+    numel *= d;
+  }
   VCC_USER_CHECK(!__builtin_mul_overflow(numel, static_cast<int64_t>(dtype_size(dtype)), &need) &&
                      static_cast<uint64_t>(need) == have,
                  source, ": data has ", have, " bytes, shape ", shape.str(), " of ", descr, " needs ",

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/text_io.h"
+#include "io/config.h"
 
 namespace vcc::tokenizers {
 
@@ -51,7 +52,7 @@ int64_t tokenize_jsonl(const HfTokenizer& tok, const std::string& input, const s
     out += '\n';
     ++n;
   }
-  data::write_text_file_atomic(output, out);
+  io::write_text_file_atomically(output, out);
   return n;
 }
 

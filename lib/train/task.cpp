@@ -44,9 +44,11 @@ void check_model_fits_data(const models::ModelConfig& c, const data::DatasetInfo
     }
   }
   if (info.task == data::Task::QaExtractive) {
-    VCC_USER_CHECK(c.is_bert_family() && c.has_head("span"), path,
-                   ": the split is qa_extractive, which needs a BERT-family model with the span head (model.type ",
-                   c.type, ", model.heads without span)");
+    VCC_USER_CHECK(c.is_bert_family(), path, ": the split is qa_extractive, which needs a BERT-family model (model.type ",
+                   c.type, "); for T5 preprocess with --task seq2seq");
+    VCC_USER_CHECK(c.has_head("span"), path,
+                   ": the split is qa_extractive, which needs the span head: add span to model.heads (e.g. "
+                   "model.heads=[span,answer_type])");
   } else {
     VCC_USER_CHECK(c.is_t5(), path, ": the split is seq2seq, which needs model.type t5 (got ", c.type,
                    "); for an encoder preprocess with --task qa_extractive");

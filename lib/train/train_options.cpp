@@ -18,6 +18,9 @@ void register_train_options(io::OptionRegistry& r) {
            "Linear layers' GEMM operands: fp32, or bf16 (float32 accumulation, float32 master weights; attention, "
            "norms, VCC block means and the loss stay float32). For GPUs; on the CPU bf16 gives the same numbers, "
            "slower.")
+      .add("train.tf32", true,
+           "On a GPU, float32 GEMMs use TF32 tensor cores (inputs rounded to 10-bit mantissas, float32 accumulation), "
+           "as PyTorch's defaults do for convolutions; false = exact float32 products. No effect on the CPU.")
       .add("train.batch_size", 32, "Global batch: examples per optimizer step over all processes and accumulation.")
       .add("train.accum_steps", 1, "Micro-batches each process accumulates per optimizer step.")
       .add("train.epochs", 10, "Passes over the training set (ignored when train.max_steps > 0).")
@@ -123,6 +126,7 @@ TrainSettings TrainSettings::from(const io::Config& c) {
   s.threads = c.get<int>("train.threads");
   s.device = c.get<std::string>("train.device");
   s.precision = parse_precision(c.get<std::string>("train.precision"));
+  s.tf32 = c.get<bool>("train.tf32");
   s.batch_size = c.get<int64_t>("train.batch_size");
   s.accum_steps = c.get<int64_t>("train.accum_steps");
   s.epochs = c.get<int64_t>("train.epochs");

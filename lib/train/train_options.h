@@ -36,6 +36,7 @@ struct TrainSettings {
   int threads = 0;
   std::string device;
   Precision precision = Precision::FP32;
+  bool tf32 = true;  // float32 GEMMs on a GPU in TF32
   int64_t batch_size = 0, accum_steps = 1, epochs = 0, max_steps = 0, stop_at_step = 0;
   std::string init_from, resume;
   NanPolicy nan_policy = NanPolicy::Stop;

@@ -1,9 +1,11 @@
 #include "train/trainer.h"
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -28,6 +30,10 @@
 #include "optim/clip_grad.h"
 #include "optim/optim_config.h"
 #include "train/stop_signal.h"
+
+#if defined(VCC_WITH_CUDA)
+#include "core/cuda/blas_handle.h"
+#endif
 #include "train/task.h"
 #include "train/train_log.h"
 #include "train/train_options.h"
@@ -147,9 +153,13 @@ struct Trainer::Impl {
   std::string last_checkpoint;
   int64_t nan_consecutive = 0, nan_total = 0;
   double tokens_seen = 0;
-  // The current display window.
+  // The current display window. Its sums are saved in checkpoints, so a window cut by a stop
+  // is completed after the resume and metrics.jsonl equals an uninterrupted run's.
   double win_loss = 0, win_gnorm = 0, win_tokens = 0;
   int64_t win_steps = 0, win_skipped = 0;
+  // The part of the window this process timed (a resumed window began before it).
+  double win_timed_tokens = 0;
+  int64_t win_timed_steps = 0;
   Clock::time_point win_start, loop_start;
   int64_t steps_this_process = 0;
   double last_loss = 0;
@@ -166,6 +176,7 @@ struct Trainer::Impl {
 
   void setup();
   std::string resolve_resume() const;
+  void prepare_run_dir() const;
   void restore(const std::string& path);
   io::TrainerState trainer_state() const;
   void save(int64_t at_step, const std::string& why);
@@ -177,6 +188,9 @@ struct Trainer::Impl {
 void Trainer::Impl::setup() {
   device = parse_device(s.device);
   threads = choose_threads(s.threads);
+#if defined(VCC_WITH_CUDA)
+  if (device.is_cuda()) cuda::set_allow_tf32(s.tf32);
+#endif
   set_num_threads(threads);
   const int world = comm.world_size();
   micro_per_step = world * s.accum_steps;
@@ -194,6 +208,10 @@ void Trainer::Impl::setup() {
                    s.train_file);
     VCC_USER_CHECK(v.task == info.task, s.valid_file, " is a ", data::task_name(v.task), " split but ", s.train_file,
                    " is ", data::task_name(info.task));
+    // Found now, not at the first validation after hours of training.
+    VCC_USER_CHECK(valid_data->size() > 0, s.valid_file,
+                   ": the validation split has no examples (option 'data.valid'; set data.valid= to train without "
+                   "validation)");
   }
   if (!s.tokenizer.empty()) tokenizer = load_split_tokenizer(s.tokenizer, info, s.train_file);
   if (valid_data && s.valid_predict)
@@ -248,6 +266,15 @@ void Trainer::Impl::setup() {
                    " processes");
   }
 
+  // What a killed or failed earlier run left behind goes first, so the resume sees only
+  // complete checkpoints and `last` names one (logged once the log is open).
+  std::vector<std::string> cleaned;
+  if (root()) {
+    prepare_run_dir();
+    cleaned = io::clean_run_folder(s.run_dir);
+  }
+  comm.barrier();
+
   // Weights: a checkpoint to resume, the init checkpoint, or fresh ones.
   const std::string resume = resolve_resume();
   if (!resume.empty()) {
@@ -265,7 +292,6 @@ void Trainer::Impl::setup() {
   }
 
   if (root()) {
-    fs::create_directories(s.run_dir);
     const std::string cfg_path = s.run_dir + "/config.yaml";
     const std::string changed = resumed_from.empty() ? "" : changed_options(config, cfg_path);
     config.save(cfg_path);
@@ -277,6 +303,7 @@ void Trainer::Impl::setup() {
     else
       log.line("[run] resumed " + s.run_dir + " from " + resumed_from + " at step " + std::to_string(start_step));
     if (!changed.empty()) log.line("[run] options changed since the last start: " + changed);
+    for (const std::string& c : cleaned) log.line("[run] cleanup after an interrupted run: " + c);
     std::ostringstream m;
     m << "[run] model: " << model_config.describe() << "; " << format_count(static_cast<double>(model->parameter_count()))
       << " parameters; VCC " << (model_config.vcc.enabled ? model_config.vcc.describe(info.max_length) : "off");
@@ -292,11 +319,22 @@ void Trainer::Impl::setup() {
       << s.accum_steps << " micro-batch" << (s.accum_steps > 1 ? "es" : "") << " x "
       << s.batch_size / micro_per_step << "; " << threads << " thread" << (threads > 1 ? "s" : "") << " each; device "
       << device.str() << "; precision " << precision_name(s.precision)
+      << (device.is_cuda() && s.precision == Precision::FP32 ? (s.tf32 ? " (TF32 GEMMs)" : " (exact float32 GEMMs)") : "")
       << (s.precision == Precision::BF16 && device.is_cpu() ? " (on the CPU: the GPU's numbers, slower than fp32)" : "")
       << "; dist " << comm.backend();
     log.line(b.str());
     log.line("[run] options: " + non_default_options(config));
   }
+}
+
+// The run folder exists and takes files, checked before any training: a full run that cannot
+// save is worse than no run.
+void Trainer::Impl::prepare_run_dir() const {
+  std::error_code ec;
+  fs::create_directories(s.run_dir, ec);
+  VCC_USER_CHECK(!ec, "option 'train.run_dir': cannot create ", s.run_dir, ": ", ec.message());
+  VCC_USER_CHECK(::access(s.run_dir.c_str(), W_OK | X_OK) == 0, "option 'train.run_dir': cannot write into ", s.run_dir,
+                 ": ", std::strerror(errno));
 }
 
 std::string Trainer::Impl::resolve_resume() const {
@@ -392,11 +430,13 @@ void Trainer::Impl::save(int64_t at_step, const std::string& why) {
     c.trainer_state = trainer_state();
     c.tokenizer_file = s.tokenizer;
     io::save_checkpoint(path, c, /*replace=*/true);
+    // The links move to the new checkpoint before rotation deletes any old one, so they never
+    // name a folder being deleted.
+    update_link(s.run_dir, "last", name);
+    if (best.has_best() && best.best_step() == at_step) update_link(s.run_dir, "best", name);
     std::optional<int64_t> keep;
     if (s.keep_best && best.has_best()) keep = best.best_step();
     io::rotate_checkpoints(s.run_dir, static_cast<int>(s.keep_last), keep);
-    update_link(s.run_dir, "last", name);
-    if (best.has_best() && best.best_step() == at_step) update_link(s.run_dir, "best", name);
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     log.line("[save] " + path + " (" + why + ", " + format_duration(secs) + ")");
   }
@@ -454,6 +494,8 @@ void Trainer::Impl::train_step(bool& epoch_end) {
     win_steps += 1;
   }
   win_tokens += sums[2];
+  win_timed_tokens += sums[2];
+  ++win_timed_steps;
   tokens_seen += sums[2];
   agreed_stop = sums[3] > 0;
   ++step;
@@ -472,8 +514,8 @@ void Trainer::Impl::flush_window() {
   l.loss = win_steps > 0 ? win_loss / win_steps : std::nan("");
   l.grad_norm = win_steps > 0 ? win_gnorm / win_steps : std::nan("");
   l.lr = opt.optimizer->lr(0);
-  l.ms_per_step = 1000.0 * secs / static_cast<double>(steps_in_window);
-  l.tokens_per_s = secs > 0 ? win_tokens / secs : 0;
+  l.ms_per_step = win_timed_steps > 0 ? 1000.0 * secs / static_cast<double>(win_timed_steps) : 0;
+  l.tokens_per_s = secs > 0 ? win_timed_tokens / secs : 0;
   l.memory_bytes = device.is_cpu() ? process_rss_bytes() : allocator_for(device).stats().peak_bytes;
   const double elapsed = std::chrono::duration<double>(now - loop_start).count();
   l.eta_seconds = steps_this_process > 0 ? elapsed / static_cast<double>(steps_this_process) *
@@ -483,8 +525,8 @@ void Trainer::Impl::flush_window() {
   log.line(format_train_line(l));
   log.json(train_json(l));
   last_loss = l.loss;
-  win_loss = win_gnorm = win_tokens = 0;
-  win_steps = win_skipped = 0;
+  win_loss = win_gnorm = win_tokens = win_timed_tokens = 0;
+  win_steps = win_skipped = win_timed_steps = 0;
   win_start = Clock::now();
 }
 
@@ -541,7 +583,9 @@ TrainResult Trainer::run() {
     // Every rank takes the same decisions: the stop request comes from the step's all-reduce.
     const bool signalled = t.agreed_stop;
     const bool stop_here = t.s.stop_at_step > 0 && t.step == t.s.stop_at_step;
-    if (t.step % t.s.log_every == 0 || last || signalled || stop_here) t.flush_window();
+    // Not on a stop: the open window goes into the checkpoint and is logged after the resume,
+    // at the step an uninterrupted run logs it.
+    if (t.step % t.s.log_every == 0 || last) t.flush_window();
 
     const bool validate = t.s.valid_every > 0 ? t.step % t.s.valid_every == 0 : epoch_end;
     if (t.valid_data && (validate || last) && t.validated_at != t.step) t.validate_now();
@@ -555,6 +599,7 @@ TrainResult Trainer::run() {
                      : stop_here ? "train.stop_at_step"
                                  : "periodic");
     if (early) {
+      t.flush_window();
       t.log.line("[run] early stop: " + t.best.metric() + " did not improve in " + std::to_string(t.best.stalled()) +
                  " validations (valid.patience)");
       r.early_stopped = true;

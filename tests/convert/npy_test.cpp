@@ -97,6 +97,9 @@ TEST(Npy, ErrorsAreOneLineAndNameTheFile) {
             "x.npy: unsupported .npy dtype '<c8' (supported: <f4 <f8 <i4 <i8 |u1 |b1)");
   EXPECT_EQ(error_of(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", data)),
             "x.npy: data has 16 bytes, shape [5] of <f4 needs 20");
+  // No element, yet the strides of [0, 2^40, 2^40] pass 2^63 (the fuzzer's find): refused, not UB.
+  EXPECT_EQ(error_of(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776), }", "")),
+            "x.npy: shape [0,1099511627776,1099511627776] of <f4 is too large (element count overflows)");
   EXPECT_EQ(error_of("PK\x03\x04 not numpy"), "x.npy: not a .npy file (bad magic)");
   EXPECT_NE(error_of(npy_bytes("{'descr': '<f4', 'shape': (4,), }", data)).find("x.npy: malformed .npy header"),
             std::string::npos);

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "io/hdf5_file.h"
 #include "test_util.h"
@@ -135,4 +137,96 @@ TEST(H5File, FailuresAreOneLineErrorsNamingFileAndObject) {
 }
 
 }  // namespace
+}  // namespace vcc::io
+
+namespace vcc::io {
+namespace {
+
+// Flips one bit of the first occurrence of `pattern` in the file; false if it is not there.
+bool flip_bit_in(const std::string& path, const std::string& pattern) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t at = bytes.find(pattern);
+  if (at == std::string::npos) return false;
+  bytes[at + pattern.size() / 2] ^= 0x10;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  return true;
+}
+
+std::string bytes_of_values(const std::vector<int32_t>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(int32_t));
+}
+
+}  // namespace
+
+TEST(H5File, AFlippedByteInATensorTokenRowsOrStringsIsReportedNotRead) {
+  ScratchDir dir;
+  // Distinctive values, so the test can find their bytes in the file.
+  std::vector<int32_t> values(1000);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = 0x51000000 + static_cast<int32_t>(i);
+  const std::vector<std::string> names = {"answer-one-of-a-kind-string", "answer-two"};
+  for (const std::string what : {"tensor", "rows", "strings"}) {
+    SCOPED_TRACE(what);
+    const std::string path = dir.file(what + ".h5");
+    {
+      H5File f = H5File::create(path);
+      if (what == "tensor") f.write("x", Tensor::from_vector<int32_t>(values, {10, 100}));
+      if (what == "rows") {
+        RowDatasetOptions uncompressed;  // so that the test finds the values' bytes
+        uncompressed.compression_level = 0;
+        f.create_rows("x", DType::I32, {100}, uncompressed);
+        f.append_rows("x", Tensor::from_vector<int32_t>(values, {10, 100}));
+      }
+      if (what == "strings") f.write_strings("x", names);
+      f.commit();
+    }
+    // Intact, it reads back.
+    {
+      H5File f = H5File::open(path);
+      if (what == "strings")
+        EXPECT_EQ(f.read_strings("x"), names);
+      else
+        EXPECT_EQ(f.read_rows("x", 0, 10).to_vector<int32_t>(), values);
+    }
+    ASSERT_TRUE(flip_bit_in(path, what == "strings" ? names[0] : bytes_of_values({values.begin() + 500, values.begin() + 504})));
+    H5File f = H5File::open(path);
+    const std::string e = error_of([&] {
+      if (what == "strings")
+        f.read_strings("x");
+      else if (what == "tensor")
+        f.read("x");
+      else
+        f.read_rows("x", 0, 10);
+    });
+    EXPECT_NE(e.find(path), std::string::npos) << e;
+    EXPECT_NE(e.find("checksum"), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+}
+
+}  // namespace vcc::io
+
+namespace vcc::io {
+
+// What open() relies on: files vcc writes use the 1.10 format (superblock version 3, with
+// checksummed metadata); files without checksums are read only on request.
+TEST(H5File, WritesChecksummedMetadataAndRefusesUncheckedFilesByDefault) {
+  ScratchDir dir;
+  const std::string path = dir.file("new.h5");
+  {
+    H5File f = H5File::create(path);
+    f.write("x", std::vector<int32_t>{1, 2, 3});
+    f.commit();
+  }
+  std::ifstream in(path, std::ios::binary);
+  char head[9] = {};
+  in.read(head, 9);
+  EXPECT_EQ(static_cast<int>(head[8]), 3) << "superblock version";
+  const std::string legacy = std::string(VCC_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_hdf5_dataset/synthetic-2-examples.h5";
+  EXPECT_NE(error_of([&] { H5File::open(legacy); }).find("without metadata checksums"), std::string::npos);
+  ::setenv("VCC_READ_LEGACY_HDF5", "1", 1);
+  EXPECT_NO_THROW(H5File::open(legacy));
+  ::unsetenv("VCC_READ_LEGACY_HDF5");
+}
+
 }  // namespace vcc::io

@@ -101,6 +101,21 @@ TEST(Tokenizer, BadInputGivesOneLineErrorsNamingTheFile) {
   EXPECT_NE(error_of([&] { Tokenizer::load(t5_model(), existing); }).find("already a piece"), std::string::npos);
 }
 
+// A model whose piece 18 is a NUL byte (the fuzzer's find): libsentencepiece's trie builder
+// throws through code that cannot pass it on and the process aborted; now it is refused.
+TEST(Tokenizer, AModelWithANulBytePieceIsRefusedNotAborted) {
+  const std::string found = std::string(VCC_SOURCE_DIR) + "/tests/fuzz/corpus/fuzz_sentencepiece/found-nul-byte-piece.model";
+  EXPECT_EQ(error_of([&] { Tokenizer::load(found); }), found + ": corrupt SentencePiece model (piece 18 holds a NUL byte)");
+  // The framing check: a length running past the end.
+  testing::ScratchDir dir;
+  const std::string cut = dir.file("cut.model");
+  testing::write_file(cut, std::string("\x0a\x7f\x0a\x01a", 5));
+  EXPECT_EQ(error_of([&] { Tokenizer::load(cut); }),
+            cut + ": not a SentencePiece model (protobuf field of 127 bytes past the end)");
+  // Real models pass (T5's 32,000 pieces).
+  EXPECT_EQ(Tokenizer::load(t5_model()).vocab_size(), 32100);
+}
+
 TEST(SpmTrain, TrainsAReproducibleModelWithUserSymbols) {
   std::vector<std::string> lines;
   for (int i = 0; i < 200; ++i)

@@ -11,14 +11,6 @@
 using namespace vcc::train::testing;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
 
 TEST(ReproducibleCheckpoints, TwoIdenticalRunsWriteIdenticalBytes) {
   Scratch dir;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -159,6 +160,31 @@ inline ::testing::AssertionResult same_tensor_files(const std::string& a, const 
     if (std::memcmp(ca.raw_data(), cb.raw_data(), ca.nbytes()) != 0)
       return ::testing::AssertionFailure() << na << " differs between " << a << " and " << b;
   }
+  return ::testing::AssertionSuccess();
+}
+
+// The bytes of a file ("" if it cannot be read).
+inline std::string bytes_of(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every file under two folders (checkpoints: HDF5 timestamps are off), byte for byte.
+inline ::testing::AssertionResult same_tree_bytes(const std::filesystem::path& a, const std::filesystem::path& b) {
+  namespace fs = std::filesystem;
+  auto files_of = [](const fs::path& root) {
+    std::vector<fs::path> v;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file()) v.push_back(fs::relative(it->path(), root));
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<fs::path> fa = files_of(a), fb = files_of(b);
+  if (fa.empty()) return ::testing::AssertionFailure() << a << " holds no files";
+  if (fa != fb) return ::testing::AssertionFailure() << a << " and " << b << " hold different files";
+  for (const fs::path& f : fa)
+    if (bytes_of(a / f) != bytes_of(b / f)) return ::testing::AssertionFailure() << (a / f) << " and " << (b / f) << " differ";
   return ::testing::AssertionSuccess();
 }
 

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <random>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -121,19 +123,32 @@ TEST_F(TrainerTest, TrainsLogsValidatesAndSaves) {
   EXPECT_TRUE(io::is_complete_checkpoint(dir / "run/best"));
 }
 
+namespace {
+
+// metrics.jsonl without what depends on the clock or the machine (times, rates, memory, ETA).
+std::vector<nlohmann::json> deterministic_records(const std::string& path) {
+  std::vector<nlohmann::json> v = read_jsonl(path);
+  for (auto& j : v)
+    for (const char* key : {"ms_per_step", "tokens_per_s", "memory_bytes", "eta_s", "seconds"}) j.erase(key);
+  return v;
+}
+
+// N steps, stop, resume for N more equals 2N steps straight. VCC on (exploration draws random
+// rankings in training), dropout on, accumulation, validation and checkpoints in between, and
+// a log window of 3 steps, so the stop cuts a window.
+const std::vector<std::string> kResumeRun = {
+    "train.max_steps=8",          "train.accum_steps=2",        "valid.every_steps=3",
+    "log.every_steps=3",          "model.hidden_dropout=0.1",   "model.attention_dropout=0.1",
+    "checkpoint.every_steps=2",   "model.vcc.enabled=true",     "model.vcc.num_vip=16",
+    "model.vcc.block_size=16",    "model.vcc.fine_blocks=1",    "model.vcc.standard_layers=1",
+    "model.vcc.explore_prob=0.5", "model.segment_local_layers=1", "model.segment_size=64"};
+
+}  // namespace
+
 TEST_F(TrainerTest, ResumeContinuesBitExactly) {
   Scratch dir;
-  // N steps, stop, resume for N more equals 2N steps straight, in weights and optimizer state.
-  // VCC on (exploration draws random rankings in training), dropout on, accumulation,
-  // validation and checkpoints in between.
-  const std::vector<std::string> common = {"train.max_steps=8", "train.accum_steps=2", "valid.every_steps=3",
-                                           "model.hidden_dropout=0.1", "model.attention_dropout=0.1",
-                                           "checkpoint.every_steps=2", "model.vcc.enabled=true", "model.vcc.num_vip=16",
-                                           "model.vcc.block_size=16", "model.vcc.fine_blocks=1",
-                                           "model.vcc.standard_layers=1", "model.vcc.explore_prob=0.5",
-                                           "model.segment_local_layers=1", "model.segment_size=64"};
   auto with = [&](std::vector<std::string> extra) {
-    extra.insert(extra.begin(), common.begin(), common.end());
+    extra.insert(extra.begin(), kResumeRun.begin(), kResumeRun.end());
     return extra;
   };
   const TrainResult first = train(dir / "split", with({"train.stop_at_step=4"}));
@@ -148,14 +163,39 @@ TEST_F(TrainerTest, ResumeContinuesBitExactly) {
   EXPECT_TRUE(straight.finished);
   EXPECT_TRUE(same_tensor_files(dir / "split/step-000008/model.h5", dir / "straight/step-000008/model.h5"));
   EXPECT_TRUE(same_tensor_files(dir / "split/step-000008/optimizer.h5", dir / "straight/step-000008/optimizer.h5"));
-  // The logged losses after the resume equal those of the uninterrupted run.
-  auto losses = [](const std::string& path) {
-    std::map<int64_t, double> m;
-    for (const auto& j : read_jsonl(path))
-      if (j["type"] == "train") m[j["step"].get<int64_t>()] = j["loss"].get<double>();
-    return m;
-  };
-  EXPECT_EQ(losses(dir / "split/metrics.jsonl"), losses(dir / "straight/metrics.jsonl"));
+  EXPECT_TRUE(same_tree_bytes(dir / "split/step-000008", dir / "straight/step-000008"));
+  // The log too: the window the stop cut (steps 4-6) is logged once, at step 6, with the
+  // losses of all three steps.
+  EXPECT_EQ(deterministic_records(dir / "split/metrics.jsonl"), deterministic_records(dir / "straight/metrics.jsonl"));
+}
+
+TEST_F(TrainerTest, SigtermAtARandomStepThenResumeEqualsAnUninterruptedRun) {
+  Scratch dir;
+  std::vector<std::string> run = kResumeRun;
+  run.push_back("train.max_steps=7");
+  const TrainResult straight = train(dir / "straight", run);
+  ASSERT_TRUE(straight.finished);
+  // Any step may be the one: a different one each time the suite runs (the trace names it).
+  const int64_t signal_step = 1 + static_cast<int64_t>(std::random_device{}() % 5);  // 1..5
+  SCOPED_TRACE("SIGTERM after step " + std::to_string(signal_step));
+  {
+    const io::Config config = load_training_config({}, concat(tiny_encoder_overrides(*splits_, dir / "split"), run));
+    dist::SingleProcessCommunicator comm;
+    std::ostringstream out;
+    Trainer trainer(config, comm, out);
+    trainer.set_step_callback([&](int64_t step) {
+      if (step == signal_step) std::raise(SIGTERM);
+    });
+    const TrainResult r = trainer.run();
+    ASSERT_EQ(r.stop_signal, SIGTERM) << out.str();
+    ASSERT_EQ(r.steps, signal_step + 1);
+  }
+  run.push_back("train.resume=auto");
+  const TrainResult resumed = train(dir / "split", run);
+  EXPECT_EQ(resumed.start_step, signal_step + 1);
+  EXPECT_TRUE(resumed.finished);
+  EXPECT_TRUE(same_tree_bytes(dir / "split/step-000007", dir / "straight/step-000007"));
+  EXPECT_EQ(deterministic_records(dir / "split/metrics.jsonl"), deterministic_records(dir / "straight/metrics.jsonl"));
 }
 
 namespace {
@@ -332,6 +372,21 @@ TEST_F(TrainerTest, CorruptSplitIsNamed) {
   const std::string garbage = dir.write("garbage.h5", "this is not an HDF5 file\n");
   const std::string e2 = error_of([&] { train(dir / "run", {"data.train=" + garbage}); });
   EXPECT_NE(e2.find("garbage.h5"), std::string::npos) << e2;
+}
+
+TEST_F(TrainerTest, EmptyValidationSplitAndUnusableRunFolderAreRefusedBeforeTraining) {
+  Scratch dir;
+  const SyntheticSplits empty = synthetic_splits(dir / "empty", 8, 0);
+  std::string log;
+  const std::string e = error_of([&] { train(dir / "run", {"data.valid=" + empty.valid}, &log); });
+  EXPECT_EQ(e, empty.valid + ": the validation split has no examples (option 'data.valid'; set data.valid= to train "
+                             "without validation)");
+  EXPECT_FALSE(fs::exists(dir / "run/config.yaml"));
+  // A run folder that cannot be made (its parent is a file): named by its option, no raw
+  // filesystem_error text.
+  const std::string file = dir.write("file.txt", "x");
+  const std::string e2 = error_of([&] { train(file + "/run", {}); });
+  EXPECT_EQ(e2, "option 'train.run_dir': cannot create " + file + "/run: Not a directory");
 }
 
 TEST(Seq2SeqTraining, TinyT5WithVccTrainsValidatesAndEvaluates) {
