@@ -149,7 +149,7 @@ if [ "$QUICK" = 0 ]; then
     rc=$?
     json=$(tail -1 "$OUT/bench-4k-$precision.log")
     if [ $rc = 0 ] && [[ "$json" == "{"* ]]; then
-      row "RoBERTa-base 4K step, $precision" "ok" "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("full %.0f ms, VCC %.0f ms, speed-up %.2fx, host syncs/step %s" % (j.get("full_ms", float("nan")), j.get("vcc_ms", float("nan")), j.get("speedup", float("nan")), j.get("host_syncs_per_step", "?")))' "$json" 2>/dev/null || echo "$json")"
+      row "RoBERTa-base 4K step, $precision" "ok" "$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("full %.0f ms (peak %.0f MiB), VCC %.0f ms (peak %.0f MiB), speed-up %.2fx" % (j["full_ms"], j["full_peak_mib"], j["vcc_ms"], j["vcc_peak_mib"], j["measured_speedup"]))' "$json" 2>/dev/null || echo "$json")"
     else
       row "RoBERTa-base 4K step, $precision" "FAILED (exit $rc)" "bench-4k-$precision.log"; failed=1
     fi
