@@ -4,13 +4,25 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/rng.h"
 #include "core/tensor.h"
 
 namespace vcc::testing {
+
+// The message of the vcc::Error that fn throws ("no error" if none).
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 // Sets an environment variable for a scope (in this process), then restores it.
 class ScopedEnv {

@@ -18,27 +18,24 @@
     cpu::NAME(std::forward<decltype(vcc_args)>(vcc_args)...);                 \
   }(__VA_ARGS__)
 
+// The twin for device memory that is neither the host's nor emulated: CUDA's, or an error in
+// a build without it.
 #if defined(VCC_WITH_CUDA)
-#define VCC_DISPATCH_DEVICE(DEV, NAME, ...)   \
-  do {                                        \
-    if ((DEV).is_cpu())                       \
-      cpu::NAME(__VA_ARGS__);                 \
-    else if ((DEV).is_emu())                  \
-      VCC_DISPATCH_EMU(DEV, NAME, __VA_ARGS__); \
-    else                                      \
-      cuda::NAME(__VA_ARGS__);                \
-  } while (0)
+#define VCC_DISPATCH_GPU(DEV, NAME, ...) cuda::NAME(__VA_ARGS__)
 #else
-#define VCC_DISPATCH_DEVICE(DEV, NAME, ...)                                                      \
-  do {                                                                                           \
-    if ((DEV).is_cpu())                                                                          \
-      cpu::NAME(__VA_ARGS__);                                                                    \
-    else if ((DEV).is_emu())                                                                     \
-      VCC_DISPATCH_EMU(DEV, NAME, __VA_ARGS__);                                                  \
-    else                                                                                         \
-      VCC_FAIL(#NAME ": tensor on ", (DEV).str(), " but this build has no CUDA backend");       \
-  } while (0)
+#define VCC_DISPATCH_GPU(DEV, NAME, ...) \
+  VCC_FAIL(#NAME ": tensor on ", (DEV).str(), " but this build has no CUDA backend")
 #endif
+
+#define VCC_DISPATCH_DEVICE(DEV, NAME, ...)     \
+  do {                                          \
+    if ((DEV).is_cpu())                         \
+      cpu::NAME(__VA_ARGS__);                   \
+    else if ((DEV).is_emu())                    \
+      VCC_DISPATCH_EMU(DEV, NAME, __VA_ARGS__); \
+    else                                        \
+      VCC_DISPATCH_GPU(DEV, NAME, __VA_ARGS__); \
+  } while (0)
 
 // For kernels with indices whose CUDA twin reports a bad index through a device flag it reads
 // back after the launch (kernels/cuda/bad_index_flag.h): a host sync per call on a GPU, so the

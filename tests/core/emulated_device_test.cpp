@@ -11,19 +11,13 @@
 #include "core/tensor.h"
 #include "kernels/elementwise.h"
 #include "kernels/matmul.h"
+#include "test_util.h"
 
 using namespace vcc;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using vcc::testing::error_of;
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

@@ -25,14 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using vcc::testing::error_of;
 
 CheckpointContents contents_of(const nn::Module& model) {
   CheckpointContents c;

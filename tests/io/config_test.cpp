@@ -10,12 +10,15 @@
 #include "io/config.h"
 #include "io/config_value.h"
 #include "temp_dir.h"
+#include "test_util.h"
 
 using namespace vcc;
 using namespace vcc::io;
 using vcc::testing::TempDir;
 
 namespace {
+
+using vcc::testing::error_of;
 
 OptionRegistry registry() {
   OptionRegistry r;
@@ -28,15 +31,6 @@ OptionRegistry registry() {
       .add<std::vector<double>>("optim.betas", {0.9, 0.98}, "AdamW betas.")
       .add<std::vector<std::string>>("optim.no_decay", {"bias", "LayerNorm.weight"}, "No-decay patterns.");
   return r;
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
