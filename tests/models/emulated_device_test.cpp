@@ -201,8 +201,9 @@ TEST_P(T5GenerationOnEmulatedDevice, GreedyAndBeamGiveTheCpuBits) {
       const models::GenerationOutput b = models::generate(*dev, ids.to(kEmu), mask.to(kEmu), o);
       const std::string what = name + " beams " + std::to_string(beams) + (cache ? " cached" : " uncached");
       EXPECT_EQ(b.sequences.to_vector<int64_t>(), a.sequences.to_vector<int64_t>()) << what;
-      if (a.sequence_scores.defined())
+      if (a.sequence_scores.defined()) {
         EXPECT_EQ(b.sequence_scores.to_vector<double>(), a.sequence_scores.to_vector<double>()) << what;
+      }
     }
   }
 }
