@@ -124,6 +124,11 @@ std::vector<std::string> clean_run_folder(const std::string& run_dir) {
       std::smatch m;
       const std::string name = p.filename().string();
       if (!std::regex_match(name, m, debris) || m[2] != kind || !fs::exists(fs::symlink_status(p, ec))) continue;
+      // Only what vcc writes here: checkpoints, the links' temporaries, the run's own files.
+      const std::string base = m[1].str();
+      if (!parse_checkpoint_name(base) && base != ".last" && base != ".best" && base != "config.yaml" &&
+          base != "metrics.jsonl")
+        continue;
       if (other_live_process(std::stoll(m[3].str()))) continue;
       const fs::path target = root / m[1].str();
       if (m[2] == "old" && is_complete_checkpoint(p.string()) && !is_complete_checkpoint(target.string())) {

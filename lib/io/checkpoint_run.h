@@ -34,7 +34,8 @@ std::vector<std::string> rotate_checkpoints(const std::string& run_dir, int keep
 // What a killed or failed run leaves in its folder, cleaned up at the next start (by the one
 // process that writes the folder):
 //  - "NAME.tmp-PID" (a checkpoint folder or file being written) and "NAME.old-PID" (a
-//    checkpoint moved aside to be replaced): removed, unless PID is another live process;
+//    checkpoint moved aside to be replaced), NAME one vcc writes there (step-N, .last,
+//    .best, config.yaml, metrics.jsonl): removed, unless PID is another live process;
 //    an ".old" folder goes back to NAME first when NAME is missing or incomplete;
 //  - "step-N" folders without DONE (a deletion by rotation stopped part way): removed;
 //  - the "last" link re-pointed at the newest complete checkpoint, and a "best" link
