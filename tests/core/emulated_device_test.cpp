@@ -117,7 +117,7 @@ TEST(EmulatedDevice, FreshAndFreedMemoryIsPoisoned) {
     emu::TransferScope scope;
     EXPECT_TRUE(std::isnan(stale[10]));  // still quarantined, not yet returned to the heap
   }
-#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer reports this read itself
+#if !defined(VCC_TESTS_UNDER_ASAN)  // AddressSanitizer reports this read itself
   // Host blocks are poisoned on free too once a process uses the device: the copy a
   // `t.to(cpu).data<T>()` statement reads from is gone when the statement ends.
   const Tensor dev = Tensor::full({64}, 3.0, DType::F64, Device::emu(0));

@@ -100,7 +100,7 @@ TEST(BadInputs, NpyShapesThatOverflowOrOutgrowTheFileAreRefusedBeforeAllocating)
   // child limited to 1 GiB of data, where allocating first would throw bad_alloc instead.
   const pid_t pid = ::fork();
   if (pid == 0) {
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(VCC_TESTS_UNDER_ASAN)
     const rlimit limit{rlim_t{1} << 30, rlim_t{1} << 30};
     ::setrlimit(RLIMIT_DATA, &limit);
 #endif
