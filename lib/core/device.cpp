@@ -1,5 +1,6 @@
 #include "core/device.h"
 
+#include "core/deferred_checks.h"
 #include "core/emu_device.h"
 #include "core/error.h"
 
@@ -37,10 +38,13 @@ int device_count(DeviceKind kind) {
 }
 
 void synchronize(Device device) {
-  if (!device.is_cuda()) return;  // the CPU and the emulated device finish each kernel before returning
+  if (device.is_cpu()) return;
 #if defined(VCC_WITH_CUDA)
-  cuda::synchronize(device.index);
+  if (device.is_cuda()) cuda::synchronize(device.index);
 #endif
+  // The emulated device finishes each kernel before returning; both report what their
+  // queued checks found now that the host has waited.
+  deferred_checks::run(device);
 }
 
 void set_current_device(Device device) {

@@ -35,7 +35,8 @@ int device_count(DeviceKind kind);
 void set_current_device(Device device);
 
 // Waits until the device has finished all the work queued on it (a GPU runs kernels
-// asynchronously: timings need this). No-op for the CPU and the emulated device.
+// asynchronously: timings need this), then runs the checks its ops queued
+// (core/deferred_checks.h), which may throw. No-op for the CPU.
 void synchronize(Device device);
 
 // A device named by the user: "cpu", "cuda", "cuda:N", "emu" or "emu:N". `what` names the

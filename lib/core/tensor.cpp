@@ -4,6 +4,7 @@
 #include <numeric>
 #include <optional>
 
+#include "core/deferred_checks.h"
 #include "core/parallel.h"
 
 namespace vcc {
@@ -388,6 +389,8 @@ void Tensor::copy_(const Tensor& src) {
     VCC_CHECK(g_device_hooks.copy != nullptr, "copy between ", s.describe(), " and ", describe(),
               ": this build has no CUDA backend");
     g_device_hooks.copy(*this, s);
+    // The host has waited for the device: report what its earlier ops found.
+    if (s.device().is_cuda() && device().is_cpu()) deferred_checks::run(s.device());
     return;
   }
   if (numel() == 0) return;
@@ -395,8 +398,11 @@ void Tensor::copy_(const Tensor& src) {
     // Host <-> emulated device or between emulated devices: a real copy between two
     // memories; reading device memory into the host is where a GPU run would wait.
     if (s.device().is_emu() && device().is_cpu()) emu::count_host_sync();
-    emu::TransferScope scope;
-    host_copy(*this, s, s.strides());
+    {
+      emu::TransferScope scope;
+      host_copy(*this, s, s.strides());
+    }
+    if (s.device().is_emu() && device().is_cpu()) deferred_checks::run(s.device());
     return;
   }
   host_copy(*this, s, s.strides());

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deferred_checks.h"
 #include "core/emu_device.h"
 #include "core/error.h"
 
@@ -37,13 +38,20 @@
       VCC_DISPATCH_GPU(DEV, NAME, __VA_ARGS__); \
   } while (0)
 
-// For kernels with indices whose CUDA twin reports a bad index through a device flag it reads
-// back after the launch (kernels/cuda/bad_index_flag.h): a host sync per call on a GPU, so the
-// emulated device counts one too.
-#define VCC_DISPATCH_DEVICE_INDEXED(DEV, NAME, ...)                  \
-  do {                                                               \
-    VCC_DISPATCH_DEVICE(DEV, NAME, __VA_ARGS__);                     \
-    if ((DEV).is_emu()) ::vcc::emu::count_host_sync();               \
+// For kernels with indices: their CUDA twin flags a bad index on the device and queues the
+// check for the device's next host read (core/deferred_checks.h), rather than waiting for the
+// kernel after every launch. The emulated device defers the CPU kernel's error the same way.
+#define VCC_DISPATCH_DEVICE_INDEXED(DEV, NAME, ...)                                        \
+  do {                                                                                     \
+    if ((DEV).is_emu()) {                                                                  \
+      [&](auto&&... vcc_args) {                                                            \
+        ::vcc::kernels::check_emu_operands(#NAME, (DEV), vcc_args...);                    \
+        ::vcc::emu::KernelScope vcc_emu_scope((DEV), #NAME);                               \
+        ::vcc::deferred_checks::run_emulated_index_kernel((DEV), [&] { cpu::NAME(vcc_args...); }); \
+      }(__VA_ARGS__);                                                                      \
+    } else {                                                                               \
+      VCC_DISPATCH_DEVICE(DEV, NAME, __VA_ARGS__);                                         \
+    }                                                                                      \
   } while (0)
 
 namespace vcc::kernels {

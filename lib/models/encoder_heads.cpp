@@ -4,6 +4,7 @@
 #include "autograd/ops_index.h"
 #include "autograd/ops_matmul.h"
 #include "autograd/ops_shape.h"
+#include "kernels/index.h"
 #include "nn/activation.h"
 
 namespace vcc::models {
@@ -60,10 +61,13 @@ Var MultipleChoiceHead::forward(const Var& hidden, const Tensor& candidate_posit
   Tensor index = candidate_positions.to(DType::I64).unsqueeze(2).expand({B, C, d}).contiguous();
   Var scores = reshape(apply(gather(hidden, 1, index)), {B, C});
   if (!candidate_mask.defined()) return scores;
-  const std::vector<double> m = candidate_mask.to(DType::F64).to_vector<double>();
-  std::vector<uint8_t> pad(m.size());
-  for (size_t i = 0; i < m.size(); ++i) pad[i] = m[i] == 0;
-  return masked_fill(scores, Tensor::from_vector<uint8_t>(pad, {B, C}).to(hidden.value().device()), -1000.0);
+  // Padding candidates (mask 0) get -1000; the fill mask is made on the scores' device, with
+  // no host read (a float mask counts as its integer part, as masks elsewhere do).
+  const Device dev = hidden.value().device();
+  const Tensor mask = candidate_mask.to(dev);
+  const Tensor cond = is_floating(mask.dtype()) ? mask.to(DType::F64).to(DType::I64) : mask;
+  const Tensor is_pad = kernels::where(cond, Tensor::zeros({}, DType::U8, dev), Tensor::ones({}, DType::U8, dev));
+  return masked_fill(scores, is_pad, -1000.0);
 }
 
 }  // namespace vcc::models

@@ -10,25 +10,25 @@ namespace vcc::models {
 Tensor make_position_ids(const Tensor& input_ids, const ModelConfig& c) {
   VCC_CHECK(input_ids.dim() == 2, "input_ids must be [B, N], got ", input_ids.describe());
   const int64_t B = input_ids.size(0), N = input_ids.size(1);
-  const std::vector<int64_t> ids = input_ids.to(DType::I64).to_vector<int64_t>();
-  std::vector<int64_t> pos(ids.size());
-  for (int64_t b = 0; b < B; ++b) {
-    int64_t count = 0;
-    for (int64_t i = 0; i < N; ++i) {
-      const int64_t k = b * N + i;
-      if (c.position_ids == "padding") {
-        // Hugging Face RoBERTa: cumsum(id != pad) * (id != pad) + pad.
+  std::vector<int64_t> pos(static_cast<size_t>(B * N));
+  if (c.position_ids == "padding") {
+    // Hugging Face RoBERTa: cumsum(id != pad) * (id != pad) + pad. The only rule that reads
+    // the ids (a host read when they are on a device: tasks pass host-made positions).
+    const std::vector<int64_t> ids = input_ids.to(DType::I64).to_vector<int64_t>();
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t count = 0;
+      for (int64_t i = 0; i < N; ++i) {
+        const int64_t k = b * N + i;
         const bool real = ids[k] != c.pad_token_id;
         count += real;
         pos[k] = (real ? count : 0) + c.pad_token_id;
-      } else if (c.position_ids == "offset") {
-        pos[k] = c.pad_token_id + 1 + i;
-      } else {
-        pos[k] = i;
       }
     }
+  } else {
+    const int64_t first = c.position_ids == "offset" ? c.pad_token_id + 1 : 0;
+    for (int64_t k = 0; k < B * N; ++k) pos[k] = first + k % N;
   }
-  return Tensor::from_vector<int64_t>(pos, {B, N}).to(input_ids.device());
+  return Tensor::from_vector<int64_t>(pos, {B, N});
 }
 
 RobertaEmbeddings::RobertaEmbeddings(const ModelConfig& c, DType dtype) : config_(c) {
@@ -43,10 +43,14 @@ RobertaEmbeddings::RobertaEmbeddings(const ModelConfig& c, DType dtype) : config
 Var RobertaEmbeddings::forward(const EncoderInputs& in) const {
   const Tensor& ids = in.input_ids;
   Tensor pos = in.position_ids.defined() ? in.position_ids : make_position_ids(ids, config_);
+  // Host-made positions are checked here, with advice; positions already on a device are
+  // checked by the lookup (core/deferred_checks.h), since reading them would stall it.
   const int64_t rows = position_->num();
-  for (int64_t p : pos.to(DType::I64).to_vector<int64_t>())
-    VCC_USER_CHECK(p >= 0 && p < rows, "position id ", p, " is outside the position table of ", rows,
-                   " rows (model.max_position_embeddings); extend the table for inputs of ", ids.size(1), " tokens");
+  if (pos.device().is_cpu())
+    for (int64_t p : pos.to(DType::I64).to_vector<int64_t>())
+      VCC_USER_CHECK(p >= 0 && p < rows, "position id ", p, " is outside the position table of ", rows,
+                     " rows (model.max_position_embeddings); extend the table for inputs of ", ids.size(1), " tokens");
+  pos = pos.to(ids.device());
   Tensor types = in.token_type_ids.defined() ? in.token_type_ids : Tensor::zeros(ids.shape(), DType::I64, ids.device());
   // Hugging Face adds word + token type first, then position.
   Var e = word_->forward(ids) + token_type_->forward(types);

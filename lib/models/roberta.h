@@ -22,8 +22,8 @@ struct EncoderInputs {
   Tensor importance_mask{}; // [B, N] VIP candidates (the question) for VCC layers; else unused
 };
 
-// Position ids [B, N] int64 for input ids under the config's rule (padding / sequential /
-// offset, see ModelConfig::position_ids).
+// Position ids [B, N] int64 on the host for input ids under the config's rule (padding /
+// sequential / offset, see ModelConfig::position_ids). Only "padding" reads the ids.
 Tensor make_position_ids(const Tensor& input_ids, const ModelConfig& config);
 
 class RobertaEmbeddings : public nn::Module {

@@ -7,6 +7,8 @@
 #include "autograd/ops_matmul.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
+#include "kernels/elementwise.h"
+#include "kernels/index.h"
 #include "models/encoder_stack.h"
 
 namespace vcc::models {
@@ -57,18 +59,19 @@ class T5LmHead : public nn::Module {
 };
 
 Tensor shift_right(const Tensor& labels, int64_t decoder_start_token_id, int64_t pad_token_id) {
-  VCC_CHECK(labels.dim() == 2, "labels must be [B, T], got ", labels.describe());
+  VCC_CHECK(labels.dim() == 2 && labels.size(1) >= 1, "labels must be [B, T] with T >= 1, got ", labels.describe());
   const int64_t B = labels.size(0), T = labels.size(1);
-  const std::vector<int64_t> l = labels.to(DType::I64).to_vector<int64_t>();
-  std::vector<int64_t> out(l.size());
-  for (int64_t b = 0; b < B; ++b) {
-    out[b * T] = decoder_start_token_id;
-    for (int64_t t = 1; t < T; ++t) {
-      const int64_t v = l[b * T + t - 1];
-      out[b * T + t] = v == -100 ? pad_token_id : v;
-    }
-  }
-  return Tensor::from_vector<int64_t>(out, {B, T}).to(labels.device());
+  const Device dev = labels.device();
+  auto scalar = [&](int64_t v) { return Tensor::full({}, static_cast<double>(v), DType::I64, dev); };
+  // On the labels' device (no host round trip): the start id, then the labels moved right.
+  const Tensor shifted =
+      kernels::concat({Tensor::full({B, 1}, static_cast<double>(decoder_start_token_id), DType::I64, dev),
+                       labels.to(DType::I64).narrow(1, 0, T - 1)},
+                      1);
+  // min(v + 100, 1) is zero exactly when v is the ignored label -100, which becomes the pad id.
+  const Tensor kept = kernels::binary(kernels::BinaryOp::Min, kernels::binary(kernels::BinaryOp::Add, shifted, scalar(100)),
+                                      scalar(1));
+  return kernels::where(kept, shifted, scalar(pad_token_id));
 }
 
 // ---- encoder ----

@@ -5,6 +5,7 @@
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
 #include "kernels/attention_ops.h"
+#include "kernels/elementwise.h"
 #include "kernels/index.h"
 
 namespace vcc::nn {
@@ -93,18 +94,25 @@ Var MultiHeadAttention::probabilities(const Var& query_states, const Var& key_st
   Var k = permute(key(key_states), {0, 2, 1, 3});      // [B, H, Nk, D]
   Var logits = matmul(q, k, false, true, options_.scale);
   if (relative_bias_table.defined()) {
-    Tensor qp = query_positions.defined() ? query_positions.to(DType::I64)
-                                          : Tensor::arange(Nq).unsqueeze(0).expand({B, Nq});
-    Tensor kp = key_positions.defined() ? key_positions.to(DType::I64) : Tensor::arange(Nk).unsqueeze(0).expand({B, Nk});
-    Tensor rel = Tensor::empty({B, Nq, Nk}, DType::I64);
-    const std::vector<int64_t> qv = qp.to_vector<int64_t>(), kv = kp.to_vector<int64_t>();
-    int64_t* r = rel.data<int64_t>();
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < Nq; ++i)
-        for (int64_t j = 0; j < Nk; ++j) r[(b * Nq + i) * Nk + j] = kv[b * Nk + j] - qv[b * Nq + i];
-    Tensor buckets = relative_position_buckets(rel, options_.bidirectional, options_.num_buckets, options_.max_distance)
-                         .to(logits.value().device());
-    logits = logits + permute(embedding(relative_bias_table, buckets), {0, 3, 1, 2});
+    // On the logits' device, without reading positions on the host: a bucket depends only on
+    // the distance clamped to +-max_distance (beyond it the bucket is the last one), so the
+    // table's rows are first laid out by distance, then looked up per (query, key).
+    const Device dev = logits.value().device();
+    const int64_t md = options_.max_distance;
+    Tensor qp = query_positions.defined() ? query_positions.to(DType::I64).to(dev)
+                                          : Tensor::arange(Nq, DType::I64, dev).unsqueeze(0).expand({B, Nq});
+    Tensor kp = key_positions.defined() ? key_positions.to(DType::I64).to(dev)
+                                        : Tensor::arange(Nk, DType::I64, dev).unsqueeze(0).expand({B, Nk});
+    Tensor distance = kernels::binary(kernels::BinaryOp::Sub, kp.reshape({B, 1, Nk}), qp.reshape({B, Nq, 1}));
+    distance = kernels::binary(kernels::BinaryOp::Max, distance, Tensor::full({}, static_cast<double>(-md), DType::I64, dev));
+    distance = kernels::binary(kernels::BinaryOp::Min, distance, Tensor::full({}, static_cast<double>(md), DType::I64, dev));
+    distance = kernels::binary(kernels::BinaryOp::Add, distance, Tensor::full({}, static_cast<double>(md), DType::I64, dev));
+    std::vector<int64_t> by_distance(static_cast<size_t>(2 * md + 1));
+    for (int64_t r = -md; r <= md; ++r)
+      by_distance[static_cast<size_t>(r + md)] =
+          kernels::attention::relative_position_bucket(r, options_.bidirectional, options_.num_buckets, options_.max_distance);
+    Var table_by_distance = embedding(relative_bias_table, Tensor::from_vector<int64_t>(by_distance, {2 * md + 1}).to(dev));
+    logits = logits + permute(embedding(table_by_distance, distance), {0, 3, 1, 2});
   }
   if (key_bias.defined()) logits = logits + reshape(key_bias, {B, 1, 1, Nk});
   if (key_mask.defined()) {

@@ -44,6 +44,8 @@ ExtractiveQaTask::ExtractiveQaTask(std::shared_ptr<models::RobertaModel> model, 
 ExtractiveQaTask::Outputs ExtractiveQaTask::run(const data::Batch& batch) const {
   models::EncoderInputs in;
   in.input_ids = batch.input_ids.to(options_.device);
+  // Made from the host batch: deriving them from device ids would stall a GPU.
+  in.position_ids = models::make_position_ids(batch.input_ids, model_->config());
   in.attention_mask = batch.attention_mask.to(options_.device);
   if (batch.importance_mask.defined()) in.importance_mask = batch.importance_mask.to(options_.device);
   if (model_->config().type_vocab_size >= 2) in.token_type_ids = question_context_types(batch).to(options_.device);

@@ -1,6 +1,7 @@
 #include "vcc/block_tree.h"
 
 #include "kernels/elementwise.h"
+#include "kernels/index.h"
 #include "kernels/vcc_tree.h"
 
 namespace vcc {
@@ -25,11 +26,9 @@ Tensor BlockTree::all_blocks() const {
 }
 
 Tensor BlockTree::block_mask() const {
-  Tensor counts = state_->counts.to(DType::F64);
-  std::vector<double> c = counts.to_vector<double>();
-  std::vector<uint8_t> m(c.size());
-  for (size_t i = 0; i < c.size(); ++i) m[i] = c[i] > 0;
-  return Tensor::from_vector<uint8_t>(m, counts.shape()).to(counts.device());
+  // count >= 1 exactly when its truncation to an integer is nonzero; on the counts' device.
+  const Device dev = state_->counts.device();
+  return kernels::where(state_->counts.to(DType::I64), Tensor::ones({}, DType::U8, dev), Tensor::zeros({}, DType::U8, dev));
 }
 
 Var BlockTree::coarsen_all(const Var& tokens) {

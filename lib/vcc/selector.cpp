@@ -4,6 +4,9 @@
 #include <numeric>
 
 #include "autograd/ops.h"
+#include "kernels/elementwise.h"
+#include "kernels/index.h"
+#include "kernels/reduce.h"
 
 namespace vcc {
 namespace {
@@ -46,22 +49,21 @@ BlockSelection select_blocks(const Var& probs, const Tensor& vip_weight, int64_t
     ranking = forced_ranking;
   } else if (training && explore_prob > 0) {
     const uint64_t offset = generator.next_offset();
-    // One draw per example decides; a second stream gives the permutation. The ranking is
-    // copied to the host (a sync on a GPU) only when some example explores.
-    std::vector<bool> explores(B);
+    // One draw per example decides; a second stream gives the permutation. The draws come
+    // from the seed alone, so they are made on the host and the device only picks rows.
+    std::vector<int64_t> explores(B, 0), permutations(B * N, 0);
     bool any = false;
     for (int64_t b = 0; b < B; ++b) {
-      explores[b] = Philox::uniform_double(generator.seed(), offset, static_cast<uint64_t>(b)) < explore_prob;
-      any = any || explores[b];
+      if (Philox::uniform_double(generator.seed(), offset, static_cast<uint64_t>(b)) >= explore_prob) continue;
+      explores[b] = 1;
+      any = true;
+      std::vector<int64_t> p = random_permutation(N, generator.seed() ^ 0x5bd1e995ull, offset * 1024 + b);
+      std::copy(p.begin(), p.end(), permutations.begin() + b * N);
     }
     if (any) {
-      std::vector<int64_t> r = ranking.to_vector<int64_t>();
-      for (int64_t b = 0; b < B; ++b) {
-        if (!explores[b]) continue;
-        std::vector<int64_t> p = random_permutation(N, generator.seed() ^ 0x5bd1e995ull, offset * 1024 + b);
-        std::copy(p.begin(), p.end(), r.begin() + b * N);
-      }
-      ranking = Tensor::from_vector<int64_t>(r, {B, N}).to(ranking.device());
+      const Device dev = ranking.device();
+      ranking = kernels::where(Tensor::from_vector<int64_t>(explores, {B, 1}).to(dev),
+                               Tensor::from_vector<int64_t>(permutations, {B, N}).to(dev), ranking);
     }
   }
   sel.order = ranking.contiguous();
@@ -75,7 +77,7 @@ Var straight_through_scores(const Var& scores, const BlockSelection& selection, 
   const int64_t B = scores.size(0), N = scores.size(1), k = selection.fine.size(1);
   const int64_t r = k * block_size + (N - k) + num_vip;
   Tensor order = selection.order;
-  Tensor ones = Tensor::ones({B, r}, scores.dtype(), Device::cpu());
+  Tensor ones = Tensor::ones({B, r}, scores.dtype(), scores.device());
   if (baseline.defined()) {
     VCC_CHECK(baseline.shape() == scores.shape(), "straight_through_scores: baseline ", baseline.describe());
     std::vector<double> s = scores.value().to_vector<double>(), s0 = baseline.to_vector<double>();
@@ -96,26 +98,15 @@ Var straight_through_scores(const Var& scores, const BlockSelection& selection, 
   ones = ones.to(scores.device());
   return make_result(
       ones, {scores},
-      [order, B, N, k, block_size, r](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
-        // d phi_fine / d s = +1, d phi_coarse / d s = -1 (phi = 1 + s - sg(s), 1 + (1-s) - sg(1-s)).
-        Tensor gs = Tensor::zeros({B, N}, g.dtype(), Device::cpu());
-        Tensor gh = g.to(Device::cpu()).contiguous();
-        const Tensor order_h = order.to(Device::cpu());  // named: a temporary's memory dies with the statement
-        const int64_t* ord = order_h.data<int64_t>();
-        dispatch_float(g.dtype(), "straight_through_scores", [&](auto tag) {
-          using T = typename decltype(tag)::type;
-          const T* gp = gh.data<T>();
-          T* out = gs.data<T>();
-          for (int64_t b = 0; b < B; ++b) {
-            for (int64_t j = 0; j < k; ++j) {
-              T sum = 0;
-              for (int64_t i = 0; i < block_size; ++i) sum += gp[b * r + j * block_size + i];
-              out[b * N + ord[b * N + j]] += sum;
-            }
-            for (int64_t j = k; j < N; ++j) out[b * N + ord[b * N + j]] -= gp[b * r + k * block_size + (j - k)];
-          }
-        });
-        return {gs.to(g.device())};
+      [order, B, N, k, block_size](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
+        // d phi_fine / d s = +1, d phi_coarse / d s = -1 (phi = 1 + s - sg(s), 1 + (1-s) - sg(1-s)):
+        // per ranked block, the sum of its fine slots' gradients or minus its coarse slot's,
+        // then moved from ranking order to block order, on g's device.
+        const int64_t kb = k * block_size;
+        const Tensor fine = kernels::sum(g.narrow(1, 0, kb).contiguous().view({B, k, block_size}), 2);
+        const Tensor coarse = kernels::unary(kernels::UnaryOp::Neg, g.narrow(1, kb, N - k).contiguous());
+        const Tensor ranked = kernels::concat({fine, coarse}, 1);
+        return {kernels::gather(ranked, 1, kernels::argsort(order, 1, /*descending=*/false))};
       },
       "vcc_straight_through");
 }

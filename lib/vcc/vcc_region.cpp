@@ -3,45 +3,44 @@
 #include <cmath>
 
 #include "autograd/ops.h"
+#include "kernels/elementwise.h"
+#include "kernels/index.h"
+#include "kernels/reduce.h"
+#include "kernels/vcc_tree.h"
 #include "vcc/block_tree.h"
 #include "vcc/selector.h"
 
 namespace vcc {
 namespace {
 
-// Host copy of a [B, ...] tensor as int64 / double rows (masks and positions are small).
-std::vector<int64_t> host_int(const Tensor& t) { return t.to(Device::cpu()).to_vector<int64_t>(); }
-
-// out[b, i] = values[b, index[b, i]] for [B, n] values (per-example permutation/selection).
-template <class T>
-std::vector<T> take(const std::vector<T>& values, int64_t n, const std::vector<int64_t>& index, int64_t m,
-                    int64_t batch) {
-  std::vector<T> out(batch * m);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t i = 0; i < m; ++i) out[b * m + i] = values[b * n + index[b * m + i]];
-  return out;
+// 0/1 int64 of a mask of any dtype: nonzero is 1 (a float mask is truncated toward zero
+// first, as converting it to int64 does).
+Tensor ones_where_nonzero(const Tensor& mask) {
+  const Device dev = mask.device();
+  const Tensor cond = is_floating(mask.dtype()) ? mask.to(DType::F64).to(DType::I64) : mask;
+  return kernels::where(cond, Tensor::ones({}, DType::I64, dev), Tensor::zeros({}, DType::I64, dev));
 }
 
-std::vector<int64_t> inverse_permutation(const std::vector<int64_t>& perm, int64_t n, int64_t batch) {
-  std::vector<int64_t> inv(perm.size());
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t i = 0; i < n; ++i) inv[b * n + perm[b * n + i]] = i;
-  return inv;
-}
+// The inverse of each row's permutation [B, m]: a permutation's stable ascending argsort.
+Tensor inverse_permutation(const Tensor& perm) { return kernels::argsort(perm, 1, /*descending=*/false); }
 
 }  // namespace
 
 Tensor block_mean_positions(const Tensor& token_positions) {
   VCC_CHECK(token_positions.dim() == 3, "block positions need [B, N, b], got ", token_positions.describe());
-  const int64_t B = token_positions.size(0), N = token_positions.size(1), b = token_positions.size(2);
-  std::vector<int64_t> p = host_int(token_positions), out(B * N);
-  for (int64_t j = 0; j < B * N; ++j) {
-    int64_t sum = 0;
-    for (int64_t i = 0; i < b; ++i) sum += p[j * b + i];
-    // torch.round: half to even; nearbyint does that in the default rounding mode.
-    out[j] = static_cast<int64_t>(std::nearbyint(static_cast<double>(sum) / static_cast<double>(b)));
-  }
-  return Tensor::from_vector<int64_t>(out, {B, N});
+  const Device dev = token_positions.device();
+  const double b = static_cast<double>(token_positions.size(2));
+  // Sums of at most 2^53 / b positions are exact in float64, and so is the division's
+  // rounding to the nearest double, as the reference computes it.
+  const Tensor mean = kernels::binary(kernels::BinaryOp::Div, kernels::sum(token_positions.to(DType::F64), 2),
+                                      Tensor::full({}, b, DType::F64, dev));
+  // torch.round (half to even) without a host round trip: for 0 <= x < 2^52, adding 2^52
+  // rounds x to an integer in the default rounding mode (ties to even); subtracting it again
+  // is exact. Positions are never negative.
+  constexpr double kTwo52 = 4503599627370496.0;
+  const Tensor rounded =
+      kernels::unary(kernels::UnaryOp::AddScalar, kernels::unary(kernels::UnaryOp::AddScalar, mean, kTwo52), -kTwo52);
+  return rounded.to(DType::I64);
 }
 
 VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInterface*>& layers,
@@ -60,57 +59,40 @@ VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInt
   const Device dev = hidden.device();
 
   // ---- enter (spec §3.1): zero padding, stable sort by importance, split P / C ----
-  std::vector<int64_t> mask = host_int(inputs.attention_mask.to(DType::F64).to(DType::I64));
-  std::vector<int64_t> importance = host_int(inputs.importance_mask.to(DType::F64).to(DType::I64));
-  std::vector<int64_t> positions;
+  // All bookkeeping stays on the states' device: a read on the host would stall a GPU.
+  const Tensor mask01 = ones_where_nonzero(inputs.attention_mask.to(dev));          // [B, n] int64
+  const Tensor importance01 = ones_where_nonzero(inputs.importance_mask.to(dev));   // [B, n] int64
+  Tensor positions;
   if (inputs.positions.defined()) {
     VCC_CHECK(inputs.positions.shape() == Shape({B, n}), "VCC region: positions ", inputs.positions.describe());
-    positions = host_int(inputs.positions);
+    positions = inputs.positions.to(DType::I64).to(dev);
   } else {
-    positions.resize(B * n);
-    for (int64_t i = 0; i < B * n; ++i) positions[i] = i % n;
+    positions = Tensor::arange(n, DType::I64, dev).unsqueeze(0).expand({B, n}).contiguous();
   }
-  for (auto& m : mask) m = m != 0;
-  for (auto& v : importance) v = v != 0;
-  Tensor importance_t = Tensor::from_vector<int64_t>(importance, {B, n});
-  std::vector<int64_t> sigma = argsort(importance_t, 1, /*descending=*/true).to_vector<int64_t>();
-  std::vector<int64_t> sorted_mask = take(mask, n, sigma, n, B);
-  std::vector<int64_t> sorted_importance = take(importance, n, sigma, n, B);
-  std::vector<int64_t> sorted_positions = take(positions, n, sigma, n, B);
+  const Tensor sigma_t = kernels::argsort(importance01, 1, /*descending=*/true);  // [B, n]
+  const Tensor sorted_mask = kernels::gather(mask01, 1, sigma_t);
+  const Tensor sorted_importance = kernels::gather(importance01, 1, sigma_t);
+  const Tensor sorted_positions = kernels::gather(positions, 1, sigma_t);
 
-  std::vector<double> mask_d(mask.begin(), mask.end());
-  Var zeroed = hidden * Var(Tensor::from_vector<double>(mask_d, {B, n, 1}).to(dt).to(dev));
-  Tensor sigma_t = Tensor::from_vector<int64_t>(sigma, {B, n}).to(dev);
+  const Tensor padding_zeroes = mask01.to(dt).reshape({B, n, 1});
+  Var zeroed = hidden * Var(padding_zeroes);
   Var sorted = gather_rows(zeroed, sigma_t);
   Var vips = narrow(sorted, 1, 0, n_p);
   Var context = reshape(narrow(sorted, 1, n_p, n_c), {B, N, b, d});
 
-  // Per-slot bookkeeping on the host: VIP weights/masks/positions, token masks/positions.
-  std::vector<double> vip_weight(B * n_p), token_mask(B * n_c);
-  std::vector<int64_t> vip_key_mask(B * n_p), vip_positions(B * n_p), token_positions(B * n_c);
-  for (int64_t bi = 0; bi < B; ++bi) {
-    for (int64_t i = 0; i < n_p; ++i) {
-      vip_weight[bi * n_p + i] = static_cast<double>(sorted_importance[bi * n + i]);
-      vip_key_mask[bi * n_p + i] = sorted_mask[bi * n + i];
-      vip_positions[bi * n_p + i] = sorted_positions[bi * n + i];
-    }
-    for (int64_t i = 0; i < n_c; ++i) {
-      token_mask[bi * n_c + i] = static_cast<double>(sorted_mask[bi * n + n_p + i]);
-      token_positions[bi * n_c + i] = sorted_positions[bi * n + n_p + i];
-    }
-  }
-  Tensor vip_weight_t = Tensor::from_vector<double>(vip_weight, {B, n_p}).to(dt).to(dev);
-  Tensor vip_positions_t = Tensor::from_vector<int64_t>(vip_positions, {B, n_p}).to(dev);
-  Tensor block_positions = block_mean_positions(Tensor::from_vector<int64_t>(token_positions, {B, N, b}));
-  std::vector<int64_t> block_pos = block_positions.to_vector<int64_t>();
-  block_positions = block_positions.to(dev);
+  // Per-slot bookkeeping: VIP weights/masks/positions, token masks/positions [B, N, b].
+  const Tensor vip_weight_t = sorted_importance.narrow(1, 0, n_p).to(dt).contiguous();
+  const Tensor vip_key_mask = sorted_mask.narrow(1, 0, n_p).to(DType::U8).contiguous();
+  const Tensor vip_positions_t = sorted_positions.narrow(1, 0, n_p).contiguous();
+  const Tensor token_mask = sorted_mask.narrow(1, n_p, n_c).contiguous().view({B, N, b});
+  const Tensor token_key_mask = token_mask.to(DType::U8).contiguous();
+  const Tensor token_positions = sorted_positions.narrow(1, n_p, n_c).contiguous().view({B, N, b});
+  const Tensor block_positions = block_mean_positions(token_positions);
 
   // ---- initial coarsening (spec §3.2) ----
-  BlockTree tree(Tensor::from_vector<double>(token_mask, {B, N, b}).to(dt).to(dev), config.mean_epsilon);
+  BlockTree tree(token_mask.to(dt).contiguous(), config.mean_epsilon);
   Var means = tree.coarsen_all(context);
-  Tensor block_mask = tree.block_mask();
-  std::vector<int64_t> block_mask_h = host_int(block_mask.to(DType::I64));
-  block_mask = block_mask.to(dev);
+  const Tensor block_mask = tree.block_mask();
 
   // Constant part of the key bias: log(duplicate count + 1e-4) per slot (1 for fine tokens
   // and VIPs, b for a coarse block, spec §3.5), or nothing without scale correction.
@@ -143,33 +125,21 @@ VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInt
     Var coarse = gather_rows(means, sel.coarse);
     Var z = concat({fine, coarse, vips}, 1);
 
-    std::vector<int64_t> order = sel.order.to(Device::cpu()).to_vector<int64_t>();
-    std::vector<uint8_t> key_mask(B * r);
-    std::vector<int64_t> slot_positions(B * r);
-    for (int64_t bi = 0; bi < B; ++bi) {
-      for (int64_t j = 0; j < k; ++j) {
-        const int64_t blk = order[bi * N + j];
-        for (int64_t i = 0; i < b; ++i) {
-          key_mask[bi * r + j * b + i] = token_mask[bi * n_c + blk * b + i] != 0;
-          slot_positions[bi * r + j * b + i] = token_positions[bi * n_c + blk * b + i];
-        }
-      }
-      for (int64_t j = k; j < N; ++j) {
-        const int64_t blk = order[bi * N + j];
-        key_mask[bi * r + kb + (j - k)] = block_mask_h[bi * N + blk] != 0;
-        slot_positions[bi * r + kb + (j - k)] = block_pos[bi * N + blk];
-      }
-      for (int64_t i = 0; i < n_p; ++i) {
-        key_mask[bi * r + kb + (N - k) + i] = vip_key_mask[bi * n_p + i] != 0;
-        slot_positions[bi * r + kb + (N - k) + i] = vip_positions[bi * n_p + i];
-      }
-    }
+    // Keys of the compressed sequence: each fine block's tokens, then one slot per coarse
+    // block, then the VIPs; their masks and positions gathered the same way.
+    const Tensor key_mask = kernels::concat(
+        {kernels::gather_rows(token_key_mask, sel.fine).view({B, kb}), kernels::gather(block_mask, 1, sel.coarse),
+         vip_key_mask},
+        1);
+    const Tensor slot_positions = kernels::concat(
+        {kernels::gather_rows(token_positions, sel.fine).view({B, kb}), kernels::gather(block_positions, 1, sel.coarse),
+         vip_positions_t},
+        1);
     Tensor baseline = li < options.score_baselines.size() ? options.score_baselines[li] : Tensor();
     Var phi = straight_through_scores(sel.scores, sel, b, n_p, baseline);  // [B, r], value 1
     Var key_bias = log(add_scalar(phi, 1e-4));
     if (duplicate_bias.defined()) key_bias = key_bias + Var(duplicate_bias);
-    CompressedAttention attention{Tensor::from_vector<uint8_t>(key_mask, {B, r}).to(dev), key_bias,
-                                  Tensor::from_vector<int64_t>(slot_positions, {B, r}).to(dev)};
+    CompressedAttention attention{key_mask, key_bias, slot_positions};
 
     // ---- the layer on r tokens, gated residual (spec §3.5) ----
     Var gamma = layer->residual_branch(z, attention);
@@ -180,16 +150,14 @@ VccOutputs run_vcc_region(const VccInputs& inputs, const std::vector<VccLayerInt
     Var new_coarse = narrow(updated, 1, kb, N - k);
     vips = narrow(updated, 1, kb + (N - k), n_p);
     Var fine_means = tree.coarsen(new_fine, sel.fine);
-    Tensor unrank = Tensor::from_vector<int64_t>(inverse_permutation(order, N, B), {B, N}).to(dev);
-    means = gather_rows(concat({fine_means, new_coarse}, 1), unrank);
+    means = gather_rows(concat({fine_means, new_coarse}, 1), inverse_permutation(sel.order));
   }
 
   // ---- exit (spec §3.7): rebuild every token, un-sort, zero padding ----
   Var tokens = reshape(tree.reconstruct(means), {B, n_c, d});
   Var full_sorted = concat({vips, tokens}, 1);
-  Tensor unsort = Tensor::from_vector<int64_t>(inverse_permutation(sigma, n, B), {B, n}).to(dev);
-  Var restored = gather_rows(full_sorted, unsort);
-  out.hidden = restored * Var(Tensor::from_vector<double>(mask_d, {B, n, 1}).to(dt).to(dev));
+  Var restored = gather_rows(full_sorted, inverse_permutation(sigma_t));
+  out.hidden = restored * Var(padding_zeroes);
   return out;
 }
 

@@ -144,7 +144,9 @@ TEST(DiskFull, PreprocessingExitsOneAndLeavesNoSplit) {
     for (const auto& e : fs::directory_iterator(copy)) {
       const std::string name = e.path().filename().string();
       EXPECT_EQ(name.find(".tmp"), std::string::npos) << name << " was left behind";
-      if (e.path().extension() == ".h5") EXPECT_NO_THROW(vcc::data::DatasetReader reader(e.path().string())) << name;
+      if (e.path().extension() == ".h5") {
+        EXPECT_NO_THROW(vcc::data::DatasetReader reader(e.path().string())) << name;
+      }
     }
   }
 }

@@ -107,7 +107,7 @@ void embedding(const Tensor& table, const Tensor& ids, const Tensor& out) {
                                                   static_cast<W*>(out.raw_data()), vocab, d, bad.device_ptr()});
     });
   });
-  if (bad.raised()) fail_id(ids, vocab);
+  bad.check_after_launch([ids, vocab] { fail_id(ids, vocab); });
 }
 
 void embedding_backward(const Tensor& g, const Tensor& ids, const Tensor& out) {
@@ -141,7 +141,7 @@ void embedding_backward(const Tensor& g, const Tensor& ids, const Tensor& out) {
                                           pos.data<int64_t>(), static_cast<T*>(out.raw_data()), n, d, vocab,
                                           bad.device_ptr()});
   });
-  if (bad.raised()) fail_id(ids, vocab);
+  bad.check_after_launch([ids, vocab] { fail_id(ids, vocab); });
 }
 
 }  // namespace vcc::kernels::cuda

@@ -22,16 +22,17 @@ int device_of(const Tensor& t, const char* op) {
 }
 
 // The error the CPU launcher raises: the first bad index in index order.
-[[noreturn]] void fail_bad_index(const char* op, const Tensor& index, int dim, const Tensor& data) {
+// `size` and `what` describe the indexed tensor (captured at the launch, so the check does
+// not keep that tensor alive).
+[[noreturn]] void fail_bad_index(const char* op, const Tensor& index, int dim, int64_t size, const std::string& what) {
   // Stride-0 dims repeat the same values: drop them so a broadcast index is not materialised.
   Shape distinct = index.shape();
   for (int d = 0; d < index.dim(); ++d)
     if (index.stride(d) == 0) distinct[d] = 1;
   const Tensor values = Tensor::from_storage(index.storage(), distinct, index.strides(), index.offset(), index.dtype());
-  const int64_t size = data.size(dim);
   for (int64_t v : values.to_vector<int64_t>())
     if (!index_in_range(v, size))
-      VCC_FAIL(op, ": index ", v, " is out of range for dimension ", dim, " of size ", size, " (", data.describe(), ")");
+      VCC_FAIL(op, ": index ", v, " is out of range for dimension ", dim, " of size ", size, " (", what, ")");
   VCC_FAIL(op, ": an index was flagged out of range for dimension ", dim, " of size ", size, " but none is");
 }
 
@@ -132,7 +133,9 @@ void gather(const char* op, const Tensor& x, int dim, const Tensor& index, const
                                    static_cast<const W*>(x.raw_data()), x.size(dim), x.stride(dim), bad.device_ptr()});
     });
   });
-  if (bad.raised()) fail_bad_index(op, index, dim, x);
+  bad.check_after_launch([op, index, dim, size = x.size(dim), what = x.describe()] {
+    fail_bad_index(op, index, dim, size, what);
+  });
 }
 
 void scatter_add(const char* op, const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
@@ -152,7 +155,9 @@ void scatter_add(const char* op, const Tensor& out, int dim, const Tensor& index
                                        out.stride(dim), index.stride(dim), src.stride(dim), bad.device_ptr()});
     });
   });
-  if (bad.raised()) fail_bad_index(op, index, dim, out);
+  bad.check_after_launch([op, index, dim, size = out.size(dim), what = out.describe()] {
+    fail_bad_index(op, index, dim, size, what);
+  });
 }
 
 void concat(const std::vector<Tensor>& xs, int dim, const Tensor& out) {

@@ -202,7 +202,7 @@ void vcc_coarsen(const Tensor& tokens, const Tensor& blocks, const Tensor& token
                     Coarsen<T>{s, tokens.data<T>(), blocks.data<int64_t>(), token_mask.data<T>(), counts.data<T>(),
                                static_cast<T>(eps), offsets.data<T>(), means.data<T>(), bad.device_ptr()});
   });
-  if (bad.raised()) fail_index("vcc_coarsen", blocks, s.N);
+  bad.check_after_launch([blocks, limit = s.N] { fail_index("vcc_coarsen", blocks, limit); });
 }
 
 void vcc_coarsen_backward(const Tensor& grad_means, const Tensor& blocks, const Tensor& token_mask,
@@ -217,7 +217,7 @@ void vcc_coarsen_backward(const Tensor& grad_means, const Tensor& blocks, const 
                                        counts.data<T>(), static_cast<T>(eps), grad_offsets.data<T>(),
                                        grad_tokens.data<T>(), bad.device_ptr()});
   });
-  if (bad.raised()) fail_index("vcc_coarsen_backward", blocks, s.N);
+  bad.check_after_launch([blocks, limit = s.N] { fail_index("vcc_coarsen_backward", blocks, limit); });
 }
 
 void vcc_refine(const Tensor& means, const Tensor& offsets, const Tensor& blocks, const Tensor& tokens) {
@@ -230,7 +230,7 @@ void vcc_refine(const Tensor& means, const Tensor& offsets, const Tensor& blocks
                     Refine<T>{s, means.data<T>(), offsets.data<T>(), blocks.data<int64_t>(), tokens.data<T>(),
                               bad.device_ptr()});
   });
-  if (bad.raised()) fail_index("vcc_refine", blocks, s.N);
+  bad.check_after_launch([blocks, limit = s.N] { fail_index("vcc_refine", blocks, limit); });
 }
 
 void vcc_refine_backward(const Tensor& grad_tokens, const Tensor& blocks, const Tensor& grad_offsets,
@@ -244,7 +244,7 @@ void vcc_refine_backward(const Tensor& grad_tokens, const Tensor& blocks, const 
                     RefineBackward<T>{s, grad_tokens.data<T>(), blocks.data<int64_t>(), grad_offsets.data<T>(),
                                       grad_means.data<T>(), bad.device_ptr()});
   });
-  if (bad.raised()) fail_index("vcc_refine_backward", blocks, s.N);
+  bad.check_after_launch([blocks, limit = s.N] { fail_index("vcc_refine_backward", blocks, limit); });
 }
 
 void gather_rows(const Tensor& x, const Tensor& index, const Tensor& out) {
@@ -264,7 +264,7 @@ void gather_rows(const Tensor& x, const Tensor& index, const Tensor& out) {
                                                              static_cast<uint64_t*>(out.raw_data()), bad.device_ptr()}); break;
     default: VCC_FAIL("gather_rows: unsupported element size ", x.element_size());
   }
-  if (bad.raised()) fail_index("gather_rows", index, N);
+  bad.check_after_launch([index, limit = N] { fail_index("gather_rows", index, limit); });
 }
 
 void scatter_add_rows(const Tensor& src, const Tensor& index, const Tensor& out) {
@@ -277,7 +277,7 @@ void scatter_add_rows(const Tensor& src, const Tensor& index, const Tensor& out)
                     ScatterAddRows<T>{N, m, d, static_cast<const T*>(src.raw_data()), index.data<int64_t>(),
                                       static_cast<T*>(out.raw_data()), bad.device_ptr()});
   });
-  if (bad.raised()) fail_index("scatter_add_rows", index, N);
+  bad.check_after_launch([index, limit = N] { fail_index("scatter_add_rows", index, limit); });
 }
 
 }  // namespace vcc::kernels::cuda
