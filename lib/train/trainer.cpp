@@ -24,6 +24,7 @@
 #include "io/checkpoint.h"
 #include "io/checkpoint_run.h"
 #include "io/config_value.h"
+#include "kernels/elementwise.h"
 #include "models/model_factory.h"
 #include "models/roberta.h"
 #include "models/t5.h"
@@ -436,18 +437,21 @@ void Trainer::Impl::train_step(bool& epoch_end) {
   const data::Batch batch = batcher->next();
   epoch_end = batcher->position().index == 0;
   const int64_t rows = batch.size(), a = s.accum_steps;
-  double loss_sum = 0, micro_count = 0, tokens = 0;
+  double micro_count = 0, tokens = 0;
+  Tensor loss_total;  // float64, on the device: read once per step, not once per micro-batch
   for (int64_t m = 0; m < a; ++m) {
     const int64_t begin = rows * m / a, count = rows * (m + 1) / a - begin;
     if (count == 0) continue;  // a short final batch (data.drop_last=false)
     const data::Batch mb = slice_batch(batch, begin, count);
     default_generator().set_state(s.seed, micro_batch_offset(step, micro_per_step, comm.rank() * a + m));
     Var loss = task->loss(mb, /*training=*/true);
-    loss_sum += loss.value().item<double>();
+    const Tensor l = loss.value().to(DType::F64);
+    loss_total = loss_total.defined() ? kernels::binary(kernels::BinaryOp::Add, loss_total, l) : l;
     micro_count += 1;
     tokens += static_cast<double>(batch_tokens(mb));
     loss.backward();
   }
+  const double loss_sum = loss_total.defined() ? loss_total.item<double>() : 0.0;
   const std::vector<double> sums =
       dist::all_reduce_sum(comm, {loss_sum, micro_count, tokens, stop_requested() != 0 ? 1.0 : 0.0});
   const double mean_loss = sums[0] / sums[1];
