@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libopenblas-openmp-dev        # OpenMP build: shares the cores with our OpenMP kernels
+  libdnnl-dev                   # oneDNN: bfloat16 GEMMs (AVX512-BF16 / AMX where the CPU has them)
   libhdf5-dev                   # datasets and checkpoints
   libyaml-cpp-dev               # configs
   libcli11-dev                  # command lines

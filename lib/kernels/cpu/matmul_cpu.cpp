@@ -1,13 +1,16 @@
-// CPU GEMM through OpenBLAS (cblas), always single-threaded inside: the library splits each
-// product into tiles of C whose boundaries depend only on the shape, and runs the tiles in
-// parallel. OpenBLAS's own threading picks different kernels/blockings for different
-// thread counts (results differed in the last bits between 1 and 2 threads), so leaving
-// the split to it would break bit-exact determinism.
+// CPU GEMM: float32/float64 through OpenBLAS (cblas), bfloat16 through oneDNN
+// (cpu/dnnl_gemm.h), always single-threaded inside: the library splits each product into
+// tiles of C whose boundaries depend only on the shape, and runs the tiles in parallel.
+// OpenBLAS's own threading picks different kernels/blockings for different thread counts
+// (results differed in the last bits between 1 and 2 threads), so leaving the split to it
+// would break bit-exact determinism. float32 stays on OpenBLAS: oneDNN 2.6's float32 matmul
+// measured within noise of it per thread on AVX-512 (docs/benchmarks.md).
 #include <cblas.h>
 
 #include <algorithm>
 
 #include "core/parallel.h"
+#include "kernels/cpu/dnnl_gemm.h"
 #include "kernels/matmul.h"
 
 namespace vcc::kernels::cpu {
@@ -30,13 +33,35 @@ MatrixLayout layout_of(const Tensor& t, bool transpose) {
   return {CblasNoTrans, 0, false};
 }
 
+// bfloat16 elements as stored (raw bits); oneDNN reads them as bf16.
+struct Bf16Word {
+  uint16_t bits;
+};
+
 template <class T>
-void gemm_one(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-              const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  else
+void gemm_one(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha, const T* a,
+              int64_t lda, const T* b, int64_t ldb, double beta, T* c, int64_t ldc) {
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, static_cast<float>(alpha), a, lda, b, ldb, static_cast<float>(beta), c,
+                ldc);
+  } else if constexpr (std::is_same_v<T, double>) {
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    const bool na = ta == CblasNoTrans, nb = tb == CblasNoTrans;
+    dnnl_gemm_bf16(m, n, k, static_cast<float>(alpha), &a->bits, na ? lda : 1, na ? 1 : lda, &b->bits, nb ? ldb : 1,
+                   nb ? 1 : ldb, static_cast<float>(beta), &c->bits, ldc);
+  }
+}
+
+// float32 / float64 / bfloat16 (as Bf16Word).
+template <class Fn>
+void dispatch_gemm(DType dt, Fn&& fn) {
+  switch (dt) {
+    case DType::F32: fn(TypeTag<float>{}); return;
+    case DType::F64: fn(TypeTag<double>{}); return;
+    case DType::BF16: fn(TypeTag<Bf16Word>{}); return;
+    default: VCC_FAIL("gemm: unsupported dtype ", dtype_name(dt), " (float32/float64/bfloat16 expected)");
+  }
 }
 
 }  // namespace
@@ -47,14 +72,9 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
             c.describe());
   if (c.dtype() == DType::BF16) {
     // bfloat16 operands (train.precision: bf16): multiplied and accumulated in float32 and
-    // rounded once on the way out, as cuBLAS does with CUBLAS_COMPUTE_32F, so the CPU
-    // gives the GPU's numbers (not its speed: the conversions cost more than they save).
+    // rounded once on the way out, as cuBLAS does with CUBLAS_COMPUTE_32F.
     VCC_CHECK(a_in.dtype() == DType::BF16 && b_in.dtype() == DType::BF16, "gemm of ", a_in.describe(), " and ",
               b_in.describe(), " into ", c.describe());
-    Tensor c32 = beta == 0.0 ? Tensor::empty(c.shape(), DType::F32) : c.to(DType::F32);
-    gemm_batched(a_in.to(DType::F32), b_in.to(DType::F32), c32, trans_a, trans_b, alpha, beta);
-    Tensor(c).copy_(c32);
-    return;
   }
   keep_blas_single_threaded();
   Tensor a = a_in, b = b_in;
@@ -81,11 +101,11 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     }
     return off;
   };
-  dispatch_float(c.dtype(), "gemm", [&](auto tag) {
+  dispatch_gemm(c.dtype(), [&](auto tag) {
     using scalar_t = typename decltype(tag)::type;
-    const scalar_t* ap = a.data<scalar_t>();
-    const scalar_t* bp = b.data<scalar_t>();
-    scalar_t* cp = c.data<scalar_t>();
+    const scalar_t* ap = static_cast<const scalar_t*>(a.raw_data());
+    const scalar_t* bp = static_cast<const scalar_t*>(b.raw_data());
+    scalar_t* cp = static_cast<scalar_t*>(c.raw_data());
     const int64_t ldc = m == 1 ? n : c.stride(-2);
     // Tiles of one product: rows of C (or columns when C has few rows), one per ~0.25 GFLOP
     // and at least 2 above 10 MFLOP, so that a layer's projections at 512 tokens (0.6 GFLOP)
@@ -106,8 +126,16 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
       const scalar_t* bi = bp + offset(b, i);
       scalar_t* ci = cp + offset(c, i);
       if (k == 0) {  // BLAS leaves C untouched for k == 0 in some builds; define it.
-        for (int64_t r = 0; r < m; ++r)
-          for (int64_t j = 0; j < n; ++j) ci[r * ldc + j] = beta == 0 ? 0 : static_cast<scalar_t>(beta) * ci[r * ldc + j];
+        if constexpr (std::is_same_v<scalar_t, Bf16Word>) {
+          for (int64_t r = 0; r < m; ++r)
+            for (int64_t j = 0; j < n; ++j)
+              ci[r * ldc + j].bits =
+                  float_to_bf16(beta == 0 ? 0.0f : static_cast<float>(beta) * bf16_to_float(ci[r * ldc + j].bits));
+        } else {
+          for (int64_t r = 0; r < m; ++r)
+            for (int64_t j = 0; j < n; ++j)
+              ci[r * ldc + j] = beta == 0 ? 0 : static_cast<scalar_t>(beta) * ci[r * ldc + j];
+        }
         return;
       }
       // Element (r, q) of op(A) sits at r*row + q*col, so a block of rows of op(A) starts
@@ -115,11 +143,11 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
       const int64_t a_row = la.trans == CblasNoTrans ? la.ld : 1;
       const int64_t b_col = lb.trans == CblasNoTrans ? 1 : lb.ld;
       if (split_rows)
-        gemm_one<scalar_t>(la.trans, lb.trans, len, n, k, static_cast<scalar_t>(alpha), ai + start * a_row, la.ld, bi,
-                           lb.ld, static_cast<scalar_t>(beta), ci + start * ldc, ldc);
+        gemm_one<scalar_t>(la.trans, lb.trans, len, n, k, alpha, ai + start * a_row, la.ld, bi, lb.ld, beta,
+                           ci + start * ldc, ldc);
       else
-        gemm_one<scalar_t>(la.trans, lb.trans, m, len, k, static_cast<scalar_t>(alpha), ai, la.ld, bi + start * b_col,
-                           lb.ld, static_cast<scalar_t>(beta), ci + start, ldc);
+        gemm_one<scalar_t>(la.trans, lb.trans, m, len, k, alpha, ai, la.ld, bi + start * b_col, lb.ld, beta,
+                           ci + start, ldc);
     };
     if (k == 0) {
       for (int64_t i = 0; i < batch; ++i) run(i * tiles);

@@ -1,0 +1,21 @@
+#pragma once
+// bfloat16 GEMM of one tile through oneDNN's matmul, single-threaded (the caller splits the
+// product into shape-fixed tiles and runs them in parallel, as for OpenBLAS; see
+// matmul_cpu.cpp). oneDNN picks its kernel for the CPU at run time: AMX where the CPU has
+// it, AVX512-BF16, else a float32 emulation; products are accumulated in float32 and the
+// result is rounded to bfloat16 once.
+#include <cstdint>
+
+namespace vcc::kernels::cpu {
+
+// C = alpha * op(A) op(B) + beta * C for bfloat16 (raw uint16) matrices: element (r, q) of
+// op(A) [m x k] at a[r * a_row + q * a_col], of op(B) [k x n] at b[r * b_row + q * b_col],
+// C [m x n] row-major with row stride ldc.
+void dnnl_gemm_bf16(int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a, int64_t a_row, int64_t a_col,
+                    const uint16_t* b, int64_t b_row, int64_t b_col, float beta, uint16_t* c, int64_t ldc);
+
+// oneDNN's name of the kernel it runs for a bfloat16 product of this shape (for benchmarks
+// and logs), e.g. "brg:avx512_core_amx".
+const char* dnnl_gemm_bf16_kernel_name(int64_t m, int64_t n, int64_t k);
+
+}  // namespace vcc::kernels::cpu
