@@ -1,7 +1,11 @@
 // vcc-bench-kernels: GEMM and fused-attention throughput on this machine, printed as the
-// Markdown tables of docs/benchmarks.md. The library's sgemm and OpenBLAS's own cblas_sgemm
-// run in the same process, interleaved, so their ratio is not skewed by machine load drift.
+// Markdown tables of docs/benchmarks.md. The library's GEMM, oneDNN's own matmul and OpenBLAS's
+// own cblas_sgemm run in the same process, interleaved, so their ratios are not skewed by
+// machine load drift.
 #include <cblas.h>
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -73,10 +77,39 @@ std::string cpu_model() {
 
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
+// oneDNN's own matmul with its own threading over `threads` (OpenMP runtime): the
+// reference the library's tiled GEMM is measured against.
+class OneDnnMatmul {
+ public:
+  OneDnnMatmul(int64_t n, vcc::DType dt, int threads) : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+    // oneDNN fixes a primitive's thread count when it is created, from OpenMP's default.
+    omp_set_num_threads(threads);
+    const auto type = dt == vcc::DType::BF16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32;
+    const dnnl::memory::desc md({n, n}, type, dnnl::memory::dims{n, 1});
+    pd_ = dnnl::matmul::primitive_desc(dnnl::matmul::desc(md, md, md), engine_);
+    matmul_ = dnnl::matmul(pd_);
+    vcc::set_num_threads(threads);  // OpenMP's default back to 1 (see core/parallel.h)
+  }
+  const char* kernel() const { return pd_.impl_info_str(); }
+  void run(const vcc::Tensor& a, const vcc::Tensor& b, const vcc::Tensor& c, int threads) {
+    omp_set_num_threads(threads);
+    const dnnl::memory am(pd_.src_desc(), engine_, a.raw_data()), bm(pd_.weights_desc(), engine_, b.raw_data()),
+        cm(pd_.dst_desc(), engine_, c.raw_data());
+    matmul_.execute(stream_, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    stream_.wait();
+  }
+
+ private:
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  dnnl::matmul::primitive_desc pd_;
+  dnnl::matmul matmul_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vcc-bench-kernels: sgemm (library vs OpenBLAS) and fused attention throughput"};
+  CLI::App app{"vcc-bench-kernels: GEMM (library vs oneDNN and OpenBLAS, float32 and bfloat16) and fused attention throughput"};
   int threads = vcc::num_threads();
   int repeats = 5;
   int64_t gemm_size = 1024;
@@ -84,13 +117,13 @@ int main(int argc, char** argv) {
   int64_t heads = 12, head_dim = 64;
   int long_repeats = 2;
   int gemm_repeats = 15;
-  app.add_option("--threads", threads, "Threads for the library and OpenBLAS")->capture_default_str();
+  app.add_option("--threads", threads, "Threads for the library, oneDNN and OpenBLAS")->capture_default_str();
   app.add_option("--repeats", repeats, "Timed runs per case (after one warm-up); best and median are reported")
       ->capture_default_str();
   app.add_option("--long-repeats", long_repeats, "Timed runs for sequences of 8192 tokens or more")
       ->capture_default_str();
-  app.add_option("--gemm-repeats", gemm_repeats, "Interleaved rounds of the sgemm comparison")->capture_default_str();
-  app.add_option("--gemm-size", gemm_size, "m = n = k of the sgemm comparison")->capture_default_str();
+  app.add_option("--gemm-repeats", gemm_repeats, "Interleaved rounds of the GEMM comparisons")->capture_default_str();
+  app.add_option("--gemm-size", gemm_size, "m = n = k of the GEMM comparisons")->capture_default_str();
   app.add_option("--lengths", lengths, "Sequence lengths n (queries = keys) of the attention cases")
       ->delimiter(',')
       ->capture_default_str();
@@ -98,8 +131,8 @@ int main(int argc, char** argv) {
   app.add_option("--head-dim", head_dim, "Head size D")->capture_default_str();
   std::string device_text = "cpu";
   app.add_option("--device", device_text,
-                 "Device of the attention cases: cpu, cuda[:N] or emu[:N]; off the CPU the sgemm comparison "
-                 "(an OpenBLAS one) is skipped")
+                 "Device of the attention cases: cpu, cuda[:N] or emu[:N]; off the CPU the (CPU) GEMM comparisons "
+                 "are skipped")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   vcc::set_num_threads(threads);
@@ -108,55 +141,60 @@ int main(int argc, char** argv) {
 
   std::printf("machine: %s, %d threads; attention on %s\n\n", cpu_model().c_str(), threads, device.str().c_str());
 
-  // ---- sgemm: C = A B, row-major, square ----
+  // ---- GEMM: C = A B, row-major, square, float32 and bfloat16 ----
   double sgemm_gflops_per_cpu_second = 0;
   if (device.is_cpu()) {
     const int64_t n = gemm_size;
-    vcc::Tensor a = random_tensor({n, n}, 1), b = random_tensor({n, n}, 2), c = vcc::Tensor::zeros({n, n});
     const double flops = 2.0 * n * n * n;
-    std::vector<Timing> matmul_t, into_t, blas_t;
-    const std::vector<std::function<void()>> runs{
-        [&] { matmul_t.push_back(time_it(1, [&] { vcc::kernels::matmul(a, b); })); },
-        [&] { into_t.push_back(time_it(1, [&] { vcc::kernels::gemm_into(a, b, c, false, false, 1.0, 0.0); })); },
-        [&] {
-          // The reference is OpenBLAS with its own threading over the same thread count
-          // (the library keeps OpenBLAS single-threaded and splits products itself).
-          openblas_set_num_threads(threads);
-          blas_t.push_back(time_it(1, [&] {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data<float>(), n,
-                        b.data<float>(), n, 0.0f, c.data<float>(), n);
-          }));
-          vcc::set_num_threads(threads);
-        }};
-    // Interleaved rounds, so all three see the same machine load, in an order rotated each
-    // round, so none always follows the same one.
-    for (int round = 0; round < gemm_repeats; ++round)
-      for (size_t i = 0; i < runs.size(); ++i) runs[(i + round) % runs.size()]();
-    struct Summary {
-      double best, median, cpu_best;
-    };
-    auto summarise = [](const std::vector<Timing>& t) {
-      std::vector<double> wall, cpu;
-      for (const Timing& x : t) wall.push_back(x.best), cpu.push_back(x.cpu_best);
-      std::sort(wall.begin(), wall.end());
-      return Summary{wall.front(), wall[wall.size() / 2], *std::min_element(cpu.begin(), cpu.end())};
-    };
-    const Summary blas = summarise(blas_t);
-    auto gf = [&](double s) { return flops / s * 1e-9; };
-    sgemm_gflops_per_cpu_second = gf(blas.cpu_best);
-    std::printf("| sgemm %lld^3, float32 | best GFLOP/s | median GFLOP/s | GFLOP/CPU-s | best vs OpenBLAS | "
-                "median vs OpenBLAS | per CPU-s vs OpenBLAS |\n",
-                static_cast<long long>(n));
-    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
-    auto row = [&](const char* name, const std::vector<Timing>& t) {
-      const Summary x = summarise(t);
-      std::printf("| %s | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f |\n", name, gf(x.best), gf(x.median), gf(x.cpu_best),
-                  blas.best / x.best, blas.median / x.median, blas.cpu_best / x.cpu_best);
-    };
-    row("`kernels::matmul` (allocates C)", matmul_t);
-    row("`kernels::gemm_into` (C given)", into_t);
-    row("OpenBLAS `cblas_sgemm`", blas_t);
-    std::printf("\n");
+    for (const vcc::DType dt : {vcc::DType::F32, vcc::DType::BF16}) {
+      const bool f32 = dt == vcc::DType::F32;
+      const vcc::Tensor a = random_tensor({n, n}, 1).to(dt), b = random_tensor({n, n}, 2).to(dt);
+      vcc::Tensor c = vcc::Tensor::zeros({n, n}, dt);
+      // The references run with their own threading over the same thread count (the library
+      // keeps both single-threaded inside and splits products into tiles itself).
+      OneDnnMatmul onednn(n, dt, threads);
+      std::vector<std::pair<std::string, std::function<void()>>> cases{
+          {"`kernels::matmul` (allocates C)", [&] { vcc::kernels::matmul(a, b); }},
+          {"`kernels::gemm_into` (C given)", [&] { vcc::kernels::gemm_into(a, b, c, false, false, 1.0, 0.0); }},
+          {std::string("oneDNN `matmul` (") + onednn.kernel() + ")", [&] { onednn.run(a, b, c, threads); }}};
+      if (f32)
+        cases.push_back({"OpenBLAS `cblas_sgemm`", [&] {
+                           openblas_set_num_threads(threads);
+                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data<float>(), n,
+                                       b.data<float>(), n, 0.0f, c.data<float>(), n);
+                         }});
+      std::vector<std::vector<Timing>> times(cases.size());
+      // Interleaved rounds, so all see the same machine load, in an order rotated each
+      // round, so none always follows the same one.
+      for (int round = 0; round < gemm_repeats; ++round)
+        for (size_t i = 0; i < cases.size(); ++i) {
+          const size_t j = (i + round) % cases.size();
+          times[j].push_back(time_it(1, cases[j].second));
+          vcc::set_num_threads(threads);  // the library's thread count, and OpenMP's default back to 1
+        }
+      struct Summary {
+        double best, median, cpu_best;
+      };
+      auto summarise = [](const std::vector<Timing>& t) {
+        std::vector<double> wall, cpu;
+        for (const Timing& x : t) wall.push_back(x.best), cpu.push_back(x.cpu_best);
+        std::sort(wall.begin(), wall.end());
+        return Summary{wall.front(), wall[wall.size() / 2], *std::min_element(cpu.begin(), cpu.end())};
+      };
+      const Summary ref = summarise(times[2]);  // oneDNN's own
+      auto gf = [&](double sec) { return flops / sec * 1e-9; };
+      if (f32) sgemm_gflops_per_cpu_second = gf(summarise(times[3]).cpu_best);
+      std::printf("| GEMM %lld^3, %s | best GFLOP/s | median GFLOP/s | GFLOP/CPU-s | best vs oneDNN | "
+                  "median vs oneDNN | per CPU-s vs oneDNN |\n",
+                  static_cast<long long>(n), f32 ? "float32" : "bfloat16");
+      std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+      for (size_t i = 0; i < cases.size(); ++i) {
+        const Summary x = summarise(times[i]);
+        std::printf("| %s | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f |\n", cases[i].first.c_str(), gf(x.best),
+                    gf(x.median), gf(x.cpu_best), ref.best / x.best, ref.median / x.median, ref.cpu_best / x.cpu_best);
+      }
+      std::printf("\n");
+    }
   }
 
   // ---- fused attention, float32, B = 1 ----

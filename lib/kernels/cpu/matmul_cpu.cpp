@@ -8,6 +8,8 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 #include "core/parallel.h"
 #include "kernels/cpu/dnnl_gemm.h"
@@ -33,6 +35,15 @@ MatrixLayout layout_of(const Tensor& t, bool transpose) {
   return {CblasNoTrans, 0, false};
 }
 
+// float32 through oneDNN unless VCC_SGEMM=openblas (for comparisons; read once).
+bool float32_through_dnnl() {
+  static const bool dnnl = [] {
+    const char* v = std::getenv("VCC_SGEMM");
+    return v == nullptr || std::string(v) != "openblas";
+  }();
+  return dnnl;
+}
+
 // bfloat16 elements as stored (raw bits); oneDNN reads them as bf16.
 struct Bf16Word {
   uint16_t bits;
@@ -41,13 +52,17 @@ struct Bf16Word {
 template <class T>
 void gemm_one(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha, const T* a,
               int64_t lda, const T* b, int64_t ldb, double beta, T* c, int64_t ldc) {
+  const bool na = ta == CblasNoTrans, nb = tb == CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, static_cast<float>(alpha), a, lda, b, ldb, static_cast<float>(beta), c,
-                ldc);
+    if (float32_through_dnnl())
+      dnnl_gemm(m, n, k, static_cast<float>(alpha), a, na ? lda : 1, na ? 1 : lda, b, nb ? ldb : 1, nb ? 1 : ldb,
+                static_cast<float>(beta), c, ldc);
+    else
+      cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, static_cast<float>(alpha), a, lda, b, ldb, static_cast<float>(beta),
+                  c, ldc);
   } else if constexpr (std::is_same_v<T, double>) {
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
-    const bool na = ta == CblasNoTrans, nb = tb == CblasNoTrans;
     dnnl_gemm_bf16(m, n, k, static_cast<float>(alpha), &a->bits, na ? lda : 1, na ? 1 : lda, &b->bits, nb ? ldb : 1,
                    nb ? 1 : ldb, static_cast<float>(beta), &c->bits, ldc);
   }
