@@ -1,22 +1,20 @@
-"""Write the Markdown report of a tools/experiments/vcc_vs_full.sh run, with its PNG plots.
+"""Write docs/experiments.md (and its plots) from the committed results of tools/experiments/vcc_vs_full.sh.
 
-Reads OUT/results.json (collect_results.py) and OUT/flops.jsonl (vcc-bench --flops-only)
-and writes REPORT.md plus, beside it, <stem>-accuracy.png (validation EM against training
-time) and <stem>-step-time.png (time per training step against length, measured for full
-attention and VCC, with the curve the FLOP counts predict from the shortest measured length).
-Every number in the report comes from those files.
+Reads DIR/results.json and DIR/runs/*.json (collect_results.py --publish DIR) and nothing else:
+the page can be rebuilt without rerunning anything. The 95% intervals are percentile bootstrap
+intervals over the test questions (10,000 resamples, fixed seed), and the VCC-minus-full
+differences resample the same questions for both models (paired).
 
-    python3 tools/experiments/report.py runs/experiments/vcc-vs-full --out docs/experiments.md
+    python3 tools/experiments/report.py docs/experiments --out docs/experiments.md
 """
 import argparse
-import datetime
+import glob
 import json
 import os
-import platform
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from plot_metrics import read_run  # noqa: E402  (tools/plot_metrics.py: the metrics.jsonl reader)
+RESAMPLES = 10000
+SEED = 20261203
 
 
 def fail(message):
@@ -24,257 +22,296 @@ def fail(message):
     sys.exit(1)
 
 
-def load(out):
-    path = os.path.join(out, "results.json")
-    if not os.path.exists(path):
-        fail(f"{path} not found (run tools/experiments/vcc_vs_full.sh, or collect_results.py)")
-    with open(path, encoding="utf-8") as f:
-        results = json.load(f)
-    flops = []
-    fpath = os.path.join(out, "flops.jsonl")
-    if os.path.exists(fpath):
-        with open(fpath, encoding="utf-8") as f:
-            flops = [json.loads(line) for line in f if line.strip()]
-    return results, flops
-
-
-def pretrain_lines(out):
-    """One line per pretraining and adaptation stage (its last validation EM and its time), the
-    total time of those stages, and each branch's share: {(model, attention): seconds} with the
-    shared pretraining counted in both branches."""
-    lines = []
-    branch = {}
-    runs = os.path.join(out, "runs")
-    for name in sorted(os.listdir(runs)) if os.path.isdir(runs) else []:
-        parts = name.rsplit("-", 2)
-        path = os.path.join(runs, name, "metrics.jsonl")
-        if len(parts) != 3 or not (parts[1] == "pretrain" or parts[1].startswith("adapt_")) or not os.path.exists(path):
-            continue
-        train, valid = read_run(path)
-        if not train or not valid:
-            continue
-        seconds = sum(r["ms_per_step"] for r in train) / len(train) * train[-1]["step"] / 1000.0
-        stage = ("stage 1, pretraining" if parts[1] == "pretrain" else "stage 2, adaptation") + f" on {parts[2]}-token documents"
-        attention = "full attention" if parts[1] in ("pretrain", "adapt_full") else "VCC"
-        order = (parts[0], 0 if parts[1] == "pretrain" else 1, parts[1], int(parts[2]))
-        lines.append((order, seconds, f"- {parts[0]}, {stage}, {attention}: {train[-1]['step']} steps, "
-                      f"{seconds / 60:.1f} min, validation EM {valid[-1]['em']:.1f} / F1 {valid[-1]['f1']:.1f}."))
-        for kind in ("full", "vcc"):
-            if parts[1] in ("pretrain", "adapt_" + kind):
-                branch[(parts[0], kind)] = branch.get((parts[0], kind), 0.0) + seconds
-    lines.sort()
-    return [text for _, _, text in lines], sum(seconds for _, seconds, _ in lines), branch
-
-
-def vcc_defaults(out, model, length):
-    """'num_vip 16, block_size 4, fine_blocks 64, explore_prob 0.1' from the default VCC run's saved config."""
-    path = os.path.join(out, "runs", f"{model}-vcc-{length}", "config.yaml")
-    found = {}
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                key, _, value = line.strip().partition(":")
-                if key in ("num_vip", "block_size", "fine_blocks", "explore_prob") and key not in found:
-                    found[key] = value.strip()
-    return ", ".join(f"{k} {v}" for k, v in found.items()) or "see the config"
-
-
-def cpu_name():
+def load(folder):
+    path = os.path.join(folder, "results.json")
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+        with open(path, encoding="utf-8") as f:
+            results = json.load(f)
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror}); run tools/experiments/vcc_vs_full.sh --publish {folder}")
+    except json.JSONDecodeError as e:
+        fail(f"{path}: malformed JSON ({e.msg}, line {e.lineno})")
+    runs = {}
+    for run_path in sorted(glob.glob(os.path.join(folder, "runs", "*.json"))):
+        try:
+            with open(run_path, encoding="utf-8") as f:
+                run = json.load(f)
+        except json.JSONDecodeError as e:
+            fail(f"{run_path}: malformed JSON ({e.msg}, line {e.lineno})")
+        runs[run["name"]] = run
+    for r in results["runs"]:
+        if r["name"] not in runs:
+            fail(f"{folder}/runs/{r['name']}.json missing (results.json lists the run)")
+    return results, runs
 
 
-def plot(results, flops, accuracy_png, step_png):
-    results = [r for r in results if not r.get("setting")]
+class Bootstrap:
+    """Percentile intervals of EM (in %) over resampled questions; one resampling per question count."""
+
+    def __init__(self):
+        import numpy
+        self.np = numpy
+        self.draws = {}
+
+    def _draw(self, n):
+        if n not in self.draws:
+            self.draws[n] = self.np.random.default_rng(SEED).integers(0, n, size=(RESAMPLES, n))
+        return self.draws[n]
+
+    def _vector(self, correct):
+        return self.np.frombuffer(correct.encode("ascii"), dtype=self.np.uint8) - ord("0")
+
+    def interval(self, correct):
+        means = self._vector(correct)[self._draw(len(correct))].mean(axis=1) * 100.0
+        return tuple(self.np.percentile(means, [2.5, 97.5]))
+
+    def difference(self, a, b):
+        """EM(a) - EM(b) on the same questions, with its paired interval."""
+        if len(a) != len(b):
+            fail(f"paired difference over {len(a)} and {len(b)} questions")
+        va, vb = self._vector(a), self._vector(b)
+        means = (va[self._draw(len(a))].astype(float) - vb[self._draw(len(b))]).mean(axis=1) * 100.0
+        return (va.mean() - vb.mean()) * 100.0, tuple(self.np.percentile(means, [2.5, 97.5]))
+
+
+def test_of(run, length, cut=None):
+    for t in run["tests"]:
+        if t["length"] == length and t["cut"] == cut:
+            return t
+    return None
+
+
+def fmt_em(boot, test):
+    lo, hi = boot.interval(test["correct"])
+    return f"{test['em']:.1f} [{lo:.1f}, {hi:.1f}]"
+
+
+def fmt_diff(boot, a, b):
+    d, (lo, hi) = boot.difference(a["correct"], b["correct"])
+    return f"{d:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+
+
+def stage_seconds(results, model, attention):
+    """Training seconds of the stages a fine-tuning run of this attention starts from."""
+    return sum(s["train_s"] for s in results["stages"]
+               if s["model"] == model and s["stage"] in ("pretrain", "adapt_" + attention))
+
+
+def plot(results, runs, boot, accuracy_png, step_png):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    models = sorted({r["model"] for r in results}, key=lambda m: (m != "encoder", m))
-    fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4.6), squeeze=False)
-    for ax, model in zip(axes[0], models):
-        for r in [r for r in results if r["model"] == model]:
-            xs = [v["step"] * r["step_ms"] / 1000.0 for v in r["valid"] if v.get("em") is not None]
-            ys = [v["em"] for v in r["valid"] if v.get("em") is not None]
-            style = "-" if r["attention"] == "full" else "--"
-            ax.plot(xs, ys, style, marker="o", label=f"{r['attention']} {r['length']}")
-        chance = results[0]["chance_em"]
-        ax.axhline(chance, color="gray", linestyle=":", label=f"chance {chance:g}")
-        ax.set_xscale("log")
-        ax.set_xlabel("training time (s, steps x median step time)")
-        ax.set_ylabel("validation EM (%)")
-        ax.set_title(f"{model}: accuracy vs training time")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6))
+    for r in sorted(runs.values(), key=lambda r: (r["attention"], r["length"])):
+        xs = [v["step"] * r["step_ms"] / 1000.0 for v in r["valid"] if v.get("em") is not None]
+        ys = [v["em"] for v in r["valid"] if v.get("em") is not None]
+        left.plot(xs, ys, "-" if r["attention"] == "full" else "--", marker="o", label=f"{r['attention']} {r['length']}")
+    chance = results["chance"]["chance"] if results.get("chance") else None
+    for ax in (left, right):
+        if chance is not None:
+            ax.axhline(chance, color="gray", linestyle=":", label=f"chance {chance:.1f}")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+    left.set_xlabel("fine-tuning time (s, steps x median step time)")
+    left.set_ylabel("validation EM (%)")
+    left.set_title("fine-tuning: validation EM vs time")
+    left.legend(fontsize=8)
+    labels, ems, errs, colors = [], [], [[], []], []
+    for r in sorted(runs.values(), key=lambda r: (r["length"], r["attention"])):
+        for t in sorted(r["tests"], key=lambda t: (t["length"], t["cut"] or 0)):
+            lo, hi = boot.interval(t["correct"])
+            labels.append(f"{r['attention']} {r['length']}" + (f"\non {t['length']}" if t["cut"] else ""))
+            ems.append(t["em"])
+            errs[0].append(t["em"] - lo)
+            errs[1].append(hi - t["em"])
+            colors.append("C0" if r["attention"] == "full" else "C1")
+    right.bar(range(len(ems)), ems, yerr=errs, color=colors, capsize=3)
+    right.set_xticks(range(len(ems)), labels, fontsize=7)
+    right.set_ylabel("test EM (%), 95% bootstrap interval")
+    right.set_title("test split (full: blue, VCC: orange)")
+    right.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(accuracy_png + ".tmp.png", dpi=100)
     os.replace(accuracy_png + ".tmp.png", accuracy_png)
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4.6), squeeze=False)
-    for ax, model in zip(axes[0], models):
-        gflops = {f["length"]: f for f in flops if f.get("model") == model}
-        for attention, color in (("full", "C0"), ("vcc", "C1")):
-            rows = sorted([r for r in results if r["model"] == model and r["attention"] == attention],
-                          key=lambda r: r["length"])
-            if not rows:
-                continue
-            ax.plot([r["length"] for r in rows], [r["step_ms"] for r in rows], marker="o", color=color,
-                    label=f"{attention} measured")
-            ref = rows[0]
-            key = f"{attention}_gflops"
-            lengths = sorted(gflops)
-            if ref["length"] in gflops and lengths:
-                scale = ref["step_ms"] / gflops[ref["length"]][key]
-                ax.plot(lengths, [gflops[n][key] * scale for n in lengths], linestyle=":", color=color,
-                        label=f"{attention} predicted by FLOPs (from {ref['length']})")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("sequence length (tokens)")
-        ax.set_ylabel("time per training step (ms)")
-        ax.set_title(f"{model}: step time vs length")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
+    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    flops = {f["length"]: f for f in results["flops"]}
+    for attention, color in (("full", "C0"), ("vcc", "C1")):
+        rows = sorted([r for r in runs.values() if r["attention"] == attention], key=lambda r: r["length"])
+        if not rows:
+            continue
+        ax.plot([r["length"] for r in rows], [r["step_ms"] for r in rows], marker="o", color=color,
+                label=f"{attention}, measured (batch {rows[0]['batch']})")
+        ref = rows[0]
+        lengths = sorted(n for n in flops if n >= ref["length"])
+        if ref["length"] in flops:
+            scale = ref["step_ms"] / flops[ref["length"]][f"{attention}_gflops"]
+            ax.plot(lengths, [flops[n][f"{attention}_gflops"] * scale for n in lengths], ":", color=color,
+                    label=f"{attention}, predicted by FLOPs from {ref['length']}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length (tokens)")
+    ax.set_ylabel("time per training step (ms)")
+    ax.set_title("step time vs length")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(step_png + ".tmp.png", dpi=100)
     os.replace(step_png + ".tmp.png", step_png)
     plt.close(fig)
 
 
-def report(all_results, flops, command, accuracy_png, step_png, pretrained, out):
-    results = [r for r in all_results if not r.get("setting")]
-    ablation = [r for r in all_results if r.get("setting")]
-    by_key = {(r["model"], r["attention"], r["length"]): r for r in results}
-    flop_of = {(f.get("model"), f["length"]): f for f in flops}
+def report(results, runs, boot, folder, page, accuracy_png, step_png):
+    m = results["machine"]
+    rel = lambda p: os.path.relpath(p, os.path.dirname(os.path.abspath(page)) or ".")
+    chance = results.get("chance")
+    by = {(r["model"], r["attention"], r["length"]): r for r in runs.values()}
+    flops = {f["length"]: f for f in results["flops"]}
     lines = [
         "# Experiments: VCC vs full attention on the synthetic long-context task",
         "",
-        f"Generated by `tools/experiments/report.py` from the output of one run of",
+        f"Generated by `tools/experiments/report.py` from `{rel(os.path.join(folder, 'results.json'))}` and "
+        f"`{rel(os.path.join(folder, 'runs'))}/*.json` (one summary per run: config, seed, steps, times, scores, "
+        "and each test question's exact match). Those files come from one run of",
         "",
-        f"```\n{command}\n```",
+        f"```\n{results['command']} --publish {folder}\n```",
         "",
-        f"on {os.cpu_count()} cores of {cpu_name()}, {datetime.date.today().isoformat()}. "
-        "Do not edit by hand: rerun the command (the report is rewritten with `--report`).",
+        f"on {m['cores']} cores of {m['cpu']} ({', '.join(m['flags']) or 'no AVX2'}), {results['date']}, "
+        f"{(results['duration_s'] or 0) / 60:.0f} minutes in all. Rebuild this page from them with "
+        f"`python3 tools/experiments/report.py {folder} --out {page}`; do not edit it by hand.",
         "",
-        "Task: `vcc-preprocess synthetic --answer fact` (docs/data.md): the question `what is KEY ?` at the",
-        "front, the answer the fact `KEY : VALUE` somewhere in the document among look-alike distractor",
-        "facts. Each model is pretrained on short documents with full attention (stage 1), then adapted",
-        "on longer ones in two branches, full attention and VCC (stage 2, as the paper continues",
-        "pretraining with VCC; the VCC branch continues at a longer length too, where full attention",
-        "would cost several times more), then fine-tuned at each length from its own branch (stage 3,",
-        "the table): same seed, same steps, same batches; only the attention differs.",
-        "EM/F1: `vcc-eval run` on the held-out validation split (last checkpoint); EM before stage 3:",
-        "the same scoring of the branch's checkpoint the fine-tuning started from;",
-        "ms / step: median training-step time; training s: fine-tuning only (steps x ms / step).",
-        "",
-        "## Results",
-        "",
-        *pretrained[0],
-        "",
-        "| model | length | attention | EM | F1 | EM before stage 3 | chance EM | ms / step | speed-up | FLOP speed-up | peak RSS MiB | training s |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "**Task** (`vcc-preprocess synthetic`, docs/data.md): the question `what is KEY ?` at the front; the",
+        "answer, the fact `KEY : VALUE`, anywhere in the document among other facts with other keys.",
+        "**Splits**: per length, training and validation documents from generator seed 1 and a test",
+        "split from seed 2. Every choice looks at validation or at timings only: each run keeps the",
+        "checkpoint with the best validation EM, and the equal-time pairing is chosen from measured step",
+        "times. The test split is scored once per run, at the end, by `vcc-eval run`; intervals are 95%",
+        f"percentile bootstrap intervals over its questions ({RESAMPLES:,} resamples), and differences are",
+        "paired (the same resampled questions for both models).",
+        "**Training**: one recipe for both attentions. Stage 1 pretrains on short documents with full",
+        "attention; stage 2 adapts in two branches, full attention and VCC, on longer ones (as the paper",
+        "continues pretraining with VCC); stage 3 fine-tunes each run from its own branch: same seed,",
+        "steps and batch size, only the attention and the length differ.",
     ]
-    for r in results:
-        full = by_key.get((r["model"], "full", r["length"]))
-        speedup = f"{full['step_ms'] / r['step_ms']:.2f}x" if r["attention"] == "vcc" and full else "–"
-        f = flop_of.get((r["model"], r["length"]))
-        flop_speedup = f"{f['flop_speedup']:.2f}x" if r["attention"] == "vcc" and f else "–"
-        start = f"{r['start_em']:.1f}" if r.get("start_em") is not None else "–"
-        lines.append(f"| {r['model']} | {r['length']} | {r['attention']} | {r['em']:.1f} | {r['f1']:.1f} | {start} | "
-                     f"{r['chance_em']:.1f} | {r['step_ms']:.0f} | {speedup} | {flop_speedup} | "
-                     f"{r['peak_mib']:.0f} | {r['train_s']:.0f} |")
-    total = pretrained[1] + sum(r["train_s"] for r in all_results)
-    lines += ["", f"Training time of every stage and run above: {total / 60:.0f} min on this machine (without "
-              "validation, evaluation and data generation, which the script's log times as well).",
-              "", "## What the numbers say", ""]
-    for r in results:
-        if r["attention"] != "vcc":
-            continue
-        full = by_key.get((r["model"], "full", r["length"]))
-        if full:
-            totals = [pretrained[2].get((r["model"], kind), 0.0) + run["train_s"] for kind, run in (("full", full), ("vcc", r))]
-            lines.append(f"- {r['model']} at {r['length']} tokens: VCC EM {r['em']:.1f} vs full {full['em']:.1f} "
-                         f"({r['em'] - full['em']:+.1f} points), {full['step_ms'] / r['step_ms']:.2f}x faster per step; "
-                         f"training time of the branch, all stages: full {totals[0] / 60:.1f} min, VCC "
-                         f"{totals[1] / 60:.1f} min.")
-            if r.get("start_em") is not None and full.get("start_em") is not None:
-                lines.append(f"  Fine-tuning at this length took full attention from EM {full['start_em']:.1f} to "
-                             f"{full['em']:.1f} and VCC from {r['start_em']:.1f} to {r['em']:.1f}.")
-    learned = [r for r in results if r["em"] >= r["chance_em"] + 10]
-    if not learned:
-        lines.append(f"- No run is 10 points above chance ({results[0]['chance_em']:g}% EM): in this many steps the "
-                     "models have not learned the key lookup, so the accuracy columns do not yet compare VCC with full "
-                     "attention; the time and memory columns do.")
-    else:
-        lines.append(f"- Runs at least 10 points above chance: {', '.join(r['model'] + ' ' + r['attention'] + ' ' + str(r['length']) for r in learned)}.")
-    if ablation:
-        lines += [
-            "",
-            "## Ablation: VCC settings",
-            "",
-            "The encoder fine-tuned with VCC from the same checkpoint, one `model.vcc` option changed at a time",
-            f"(defaults, the last row: {vcc_defaults(out, ablation[0]['model'], ablation[0]['length'])}).",
-            "",
-            "| length | setting | EM | F1 | ms / step | speed-up vs full |",
-            "|---:|---|---:|---:|---:|---:|",
-        ]
-        for r in ablation:
-            full = by_key.get((r["model"], "full", r["length"]))
-            speedup = f"{full['step_ms'] / r['step_ms']:.2f}x" if full else "–"
-            lines.append(f"| {r['length']} | {r['setting']} | {r['em']:.1f} | {r['f1']:.1f} | {r['step_ms']:.0f} | {speedup} |")
-        default = by_key.get(("encoder", "vcc", ablation[0]["length"]))
-        if default:
-            lines.append(f"| {default['length']} | defaults | {default['em']:.1f} | {default['f1']:.1f} | "
-                         f"{default['step_ms']:.0f} | – |")
+    if chance:
+        rules = ", ".join(f"{k} {v:.1f}" for k, v in chance["em"].items())
+        lines += ["", f"**Chance**: {chance['chance']:.1f} EM, the best question-blind rule ({chance['best_rule']}; "
+                  f"{rules}) fitted on a training split and scored on {chance['examples']} test questions "
+                  "(`tools/synthetic_chance.py`)."]
+    lines += ["", "## Stages before fine-tuning", "",
+              "| model | stage | attention | length | steps x batch | minutes | last validation EM |",
+              "|---|---|---|---:|---:|---:|---:|"]
+    for s in sorted(results["stages"], key=lambda s: (s["model"], s["stage"] != "pretrain", s["stage"])):
+        attention = "full" if s["stage"] in ("pretrain", "adapt_full") else "vcc"
+        em = s["valid"][-1]["em"] if s["valid"] else None
+        lines.append(f"| {s['model']} | {'1, pretraining' if s['stage'] == 'pretrain' else '2, adaptation'} | "
+                     f"{attention} | {s['length']} | {s['steps']} x {s['batch']} | {s['train_s'] / 60:.1f} | "
+                     f"{'–' if em is None else f'{em:.1f}'} |")
+
+    equal = sorted({(r["model"], r["length"]) for r in runs.values()
+                    if (r["model"], "full", r["length"]) in by and (r["model"], "vcc", r["length"]) in by
+                    and test_of(by[(r["model"], "vcc", r["length"])], r["length"])})
+    if equal:
+        lines += ["", "## Equal length", "",
+                  "Both attentions fine-tuned and tested at the same length.", "",
+                  "| model | length | attention | test EM [95% CI] | test F1 | VCC - full EM [95% CI] | best step | ms / step "
+                  "| speed-up (FLOPs) | peak MiB | fine-tuning min | all stages min |",
+                  "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for model, length in equal:
+            full, vcc = by[(model, "full", length)], by[(model, "vcc", length)]
+            tf, tv = test_of(full, length), test_of(vcc, length)
+            f = flops.get(length)
+            for r, t in ((full, tf), (vcc, tv)):
+                is_vcc = r is vcc
+                speed = (f"{full['step_ms'] / vcc['step_ms']:.2f}x ({f['flop_speedup']:.2f}x)" if f else
+                         f"{full['step_ms'] / vcc['step_ms']:.2f}x") if is_vcc else "–"
+                lines.append(f"| {model} | {length} | {r['attention']} | {fmt_em(boot, t)} | {t['f1']:.1f} | "
+                             f"{fmt_diff(boot, tv, tf) if is_vcc else '–'} | {r['best_step']} of {r['steps']} | "
+                             f"{r['step_ms']:.0f} | {speed} | {r['peak_mib']:.0f} | {r['train_s'] / 60:.1f} | "
+                             f"{(r['train_s'] + stage_seconds(results, model, r['attention'])) / 60:.1f} |")
+
+    if results["equal_time"]:
+        lines += ["", "## Equal training time", "",
+                  "VCC at a long length against full attention at the longest length whose training step is no",
+                  "slower (picked from the step times below, measured with `vcc-bench`, batch 1). Both are then",
+                  "fine-tuned for the same steps with the same batch size and tested on the same questions: full",
+                  "attention reads each test document cut to its length, as a model limited to that length must.", "",
+                  "| model | test length | VCC test EM [95% CI] | full attention at | full test EM [95% CI] | VCC - full EM [95% CI] "
+                  "| VCC fine-tuning min | full fine-tuning min |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for p in results["equal_time"]:
+            vcc, full = by.get((p["model"], "vcc", p["vcc_length"])), by.get((p["model"], "full", p["full_length"]))
+            if not vcc or not full:
+                continue
+            tv, tf = test_of(vcc, p["vcc_length"]), test_of(full, p["vcc_length"], p["full_length"])
+            if not tv or not tf:
+                continue
+            lines.append(f"| {p['model']} | {p['vcc_length']} | {fmt_em(boot, tv)} | {p['full_length']} | "
+                         f"{fmt_em(boot, tf)} | {fmt_diff(boot, tv, tf)} | {vcc['train_s'] / 60:.1f} | "
+                         f"{full['train_s'] / 60:.1f} |")
+        lines += ["", "Step times behind the pairing (`vcc-bench --steps 3`, batch 1, median):", "",
+                  "| model | attention | length | ms / step |", "|---|---|---:|---:|"]
+        for s in sorted(results["step_times"], key=lambda s: (s["model"], s["attention"], s["length"])):
+            lines.append(f"| {s['model']} | {s['attention']} | {s['length']} | {s['ms']:.0f} |")
+
+    lines += ["", "## What the numbers say", ""]
+    for model, length in equal:
+        full, vcc = by[(model, "full", length)], by[(model, "vcc", length)]
+        d, (lo, hi) = boot.difference(test_of(vcc, length)["correct"], test_of(full, length)["correct"])
+        verdict = (f"[{lo:+.1f}, {hi:+.1f}]: the interval includes 0" if lo <= 0 <= hi else
+                   f"[{lo:+.1f}, {hi:+.1f}]: less accurate" if hi < 0 else f"[{lo:+.1f}, {hi:+.1f}]: more accurate")
+        lines.append(f"- {model}, {length} tokens: VCC {d:+.1f} EM against full attention ({verdict}), at "
+                     f"{full['step_ms'] / vcc['step_ms']:.2f}x the training speed.")
+    for p in results["equal_time"]:
+        vcc, full = by.get((p["model"], "vcc", p["vcc_length"])), by.get((p["model"], "full", p["full_length"]))
+        if vcc and full and test_of(vcc, p["vcc_length"]) and test_of(full, p["vcc_length"], p["full_length"]):
+            d, (lo, hi) = boot.difference(test_of(vcc, p["vcc_length"])["correct"],
+                                          test_of(full, p["vcc_length"], p["full_length"])["correct"])
+            lines.append(f"- {p['model']}, {p['vcc_length']}-token documents, equal step time: VCC reads them whole, "
+                         f"full attention its first {p['full_length']} tokens; VCC {d:+.1f} EM [{lo:+.1f}, {hi:+.1f}]. "
+                         f"Fine-tuning took {vcc['train_s'] / 60:.1f} min (VCC) and {full['train_s'] / 60:.1f} min (full).")
+    if chance:
+        low = [f"{r['attention']} {r['length']}" for r in runs.values()
+               for t in r["tests"] if t["em"] < chance["chance"] + 10]
+        lines.append("- Every test score is at least 10 points above chance." if not low else
+                     f"- Within 10 points of chance ({chance['chance']:.1f}): {', '.join(sorted(set(low)))}.")
     lines += [
-        "",
-        "## Plots",
-        "",
-        f"![accuracy vs training time]({os.path.basename(accuracy_png)})",
-        "",
-        f"![time per step vs length]({os.path.basename(step_png)})",
-        "",
+        "", "## Plots", "",
+        f"![validation EM during fine-tuning, and test EM]({rel(accuracy_png)})", "",
+        f"![time per training step vs length]({rel(step_png)})", "",
         "FLOP-predicted curves: the measured step time at the shortest length, scaled by the ratio of",
-        "matrix-product FLOPs per training step (`vcc-bench --flops-only`) at each length.",
-        "",
+        "matrix-product FLOPs per training step (`vcc-bench --flops-only`) at each length.", "",
+        "## Real samples", "",
+        "HotpotQA and NarrativeQA samples at 4K and 16K tokens, the pipeline end to end: "
+        "[experiments-real-samples.md](experiments-real-samples.md) (`tools/experiments/real_samples.sh`).", "",
     ]
     return "\n".join(lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", help="the output folder of vcc_vs_full.sh")
-    parser.add_argument("--out", dest="report", required=True, help="Markdown file to write (PNGs beside it)")
-    parser.add_argument("--command", default="tools/experiments/vcc_vs_full.sh", help="the command shown")
-    parser.add_argument("--extra", action="append", default=[], metavar="TITLE=FILE.md",
-                        help="append FILE.md (e.g. the table of tools/experiments/real_samples.sh) as a section")
+    parser.add_argument("folder", help="the published folder (results.json, runs/)")
+    parser.add_argument("--out", required=True, help="Markdown file to write (PNGs in the folder)")
     args = parser.parse_args()
-    results, flops = load(args.out)
-    if not results:
-        fail("results.json holds no runs")
-    stem = os.path.splitext(args.report)[0]
-    accuracy_png, step_png = stem + "-accuracy.png", stem + "-step-time.png"
+    results, runs = load(args.folder)
+    if not runs:
+        fail(f"{args.folder}/runs holds no run summaries")
     try:
-        plot(results, flops, accuracy_png, step_png)
+        boot = Bootstrap()
+    except ImportError:
+        fail("numpy is not installed (apt-get install python3-matplotlib, or pip install numpy matplotlib)")
+    accuracy_png = os.path.join(args.folder, "accuracy.png")
+    step_png = os.path.join(args.folder, "step-time.png")
+    try:
+        plot(results, runs, boot, accuracy_png, step_png)
     except ImportError:
         fail("matplotlib is not installed (apt-get install python3-matplotlib, or pip install matplotlib)")
-    text = report(results, flops, args.command, accuracy_png, step_png, pretrain_lines(args.out), args.out)
-    for extra in args.extra:
-        title, _, path = extra.partition("=")
-        if not path or not os.path.exists(path):
-            fail(f"--extra {extra}: expected TITLE=FILE.md with an existing file")
-        with open(path, encoding="utf-8") as f:
-            text += f"\n## {title}\n\n" + f.read()
-    with open(args.report + ".tmp", "w", encoding="utf-8") as f:
+    text = report(results, runs, boot, args.folder, args.out, accuracy_png, step_png)
+    with open(args.out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text)
-    os.replace(args.report + ".tmp", args.report)
-    print(args.report)
+    os.replace(args.out + ".tmp", args.out)
+    print(args.out)
 
 
 if __name__ == "__main__":

@@ -1,35 +1,42 @@
 #!/usr/bin/env bash
 # VCC vs full attention on the synthetic long-context QA task (docs/experiments.md).
 #
-# As the paper fine-tunes pretrained models (VCC's after continued pretraining with VCC), each
-# model goes through three stages: the small encoder (configs/experiments/synthetic-encoder.yaml,
-# span head) and the small T5 (synthetic-t5.yaml, generated answers) are
-#   1. pretrained on short documents (--pretrain-length tokens, full attention), once;
-#   2. adapted on --adapt-length documents in two branches from that checkpoint, one with full
-#      attention and one with VCC (same steps, same batches): each attention's own "pretrained"
-#      model, as the paper continues pretraining with VCC;
-#      The VCC branch then continues at --vcc-long-adapt-length for --vcc-long-adapt-steps
-#      (its selection learns to work at a compression closer to the fine-tuning lengths'); the
-#      same stage with full attention would cost about 7x as much and is not run (the report
-#      gives each branch's total training time);
-#   3. fine-tuned from its branch with full attention and with VCC at each length of --lengths,
-#      and with VCC alone at --vcc-only-lengths: same seed, same steps, same data. Each run is scored on the held-out validation split with vcc-eval,
-# and the FLOPs of a training step are counted with vcc-bench --flops-only. Writes
-#   OUT/data/<task>-<length>/           the synthetic splits (vcc-preprocess synthetic --answer fact)
-#   OUT/runs/<model>-pretrain-<length>/ stage 1
-#   OUT/runs/<model>-adapt_<attention>-<length>/ stage 2
-#   OUT/runs/<model>-<attention>-<length>/   vcc-train runs (metrics.jsonl, train.log, checkpoints)
-#   OUT/eval/<model>-<attention>-<length>/   vcc-eval outputs (metrics.json, predictions)
-#   OUT/eval/<model>-<attention>-<length>-start/  the branch's checkpoint before stage 3 (--before-fine-tuning)
-#   OUT/flops.jsonl                     FLOPs per training step, full and VCC, per length
-#   OUT/results.json                    [{length, model, attention, em, f1, step_ms, peak_mib, ...}]
-# then tools/experiments/report.py turns OUT into a Markdown report with PNG plots.
+# The task (vcc-preprocess synthetic, docs/data.md): "what is KEY ?" at the front, the answer
+# the fact "KEY : VALUE" anywhere in the document among --facts facts (no position prior, no
+# look-alike keys: question-blind rules score about 100 / facts, tools/synthetic_chance.py).
 #
-#   tools/experiments/vcc_vs_full.sh --report docs/experiments.md   # the encoder comparison (55 min on 2 cores)
-#   tools/experiments/vcc_vs_full.sh --ablation --before-fine-tuning --report docs/experiments.md
-#                                     # then, reusing those runs: + the VCC ablation (15 min), starting checkpoints (about 10 min)
-#   tools/experiments/vcc_vs_full.sh --models "encoder t5"   # + the small T5 (not learned at this budget)
-#   tools/experiments/vcc_vs_full.sh --steps 40 --lengths 2048 --vcc-only-lengths "" --out /tmp/smoke
+# Three disjoint splits per length: train and validation (generator seed 1) and a test split
+# (seed 2). Every choice -- the checkpoint of each run (best validation EM), the full-attention
+# length of the equal-time comparison (measured step times), and the settings of this script
+# (chosen on earlier validation runs) -- looks at validation or at timings only. The test split
+# is scored once per run, at the end, with vcc-eval; the report gives 95% bootstrap intervals
+# over its questions.
+#
+# As the paper fine-tunes pretrained models (VCC's after continued pretraining with VCC), each
+# model goes through three stages, the same for both attentions:
+#   1. pretraining on --pretrain-length documents with full attention (shared);
+#   2. adaptation on --adapt-length documents, in two branches from stage 1: full attention and
+#      VCC (same steps, same batches);
+#   3. fine-tuning from its own branch:
+#      - equal length: full attention and VCC at each length of --lengths;
+#      - equal time: VCC at each length of --equal-time-lengths, against full attention at the
+#        longest length of --full-candidates whose training step is no slower than VCC's
+#        (vcc-bench, batch 1). That full model reads the same test documents cut to its length,
+#        as a model limited to that length would: the paper's claim is that at equal cost VCC
+#        reads more of the input.
+#      Same seed, same steps, same batch size in every run.
+# Writes, under --out:
+#   data/<task>-<length>[-test]/   the splits;  runs/<name>/  vcc-train runs;  eval/<name>/  vcc-eval outputs
+#   partners.jsonl                 the step times behind each equal-time pairing
+#   flops.jsonl                    matrix-product FLOPs per training step, per length
+#   results.json, runs/*.json      (tools/experiments/collect_results.py) the summaries
+# and with --publish DIR, copies the summaries and writes the report (tools/experiments/report.py)
+# to DIR.md, its plots beside it.
+#
+#   tools/experiments/vcc_vs_full.sh --publish docs/experiments                  # the published run
+#   tools/experiments/vcc_vs_full.sh --steps 20 --pretrain-steps 50 --adapt-steps 20 \
+#       --lengths 1024 --equal-time-lengths 2048 --full-candidates "512 1024" --valid 40 --test 50 \
+#       --out /tmp/smoke                                                          # a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -43,47 +50,36 @@ PRETRAIN_STEPS=4000
 PRETRAIN_BATCH=16
 ADAPT_LENGTH=512
 ADAPT_STEPS=1000
-LONG_ADAPT_LENGTH=2048
-LONG_ADAPT_STEPS=500
 LENGTHS="2048 4096"
-VCC_ONLY_LENGTHS="8192"
+EQUAL_TIME_LENGTHS="8192 16384"
+FULL_CANDIDATES="1024 2048 3072 4096 6144 8192"
 MODELS="encoder"
-TRAIN=4000
-VALID=1000
+VALID=200
+TEST=1000
 FACTS=8
 THREADS=0
-REPORT=""
-REPORT_EXTRA=()
-ABLATION=""
-BEFORE=""
-ABLATION_LENGTH=4096
+PUBLISH=""
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; cat <<EOF
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; cat <<EOF
 options (defaults in brackets):
   --out DIR                output folder [$OUT]
   --build DIR              CMake build folder holding bin/ [$BUILD]
-  --steps N                training steps per run [$STEPS]
-  --batch B                examples per step [$BATCH]
-  --pretrain-length L      length of the short-document stage [$PRETRAIN_LENGTH]
-  --pretrain-facts F       facts per short document [$PRETRAIN_FACTS]
-  --pretrain-steps N       its steps (batch $PRETRAIN_BATCH) [$PRETRAIN_STEPS]
-  --adapt-length L         length of the adaptation stage [$ADAPT_LENGTH]
-  --adapt-steps N          its steps (batch $PRETRAIN_BATCH) per attention [$ADAPT_STEPS]
-  --vcc-long-adapt-length L  then the VCC branch's adaptation at this length [$LONG_ADAPT_LENGTH]
-  --vcc-long-adapt-steps N   its steps (batch $PRETRAIN_BATCH; 0 = none) [$LONG_ADAPT_STEPS]
-  --lengths "L ..."        lengths run with full attention and VCC [$LENGTHS]
-  --vcc-only-lengths "L .." lengths run with VCC only [$VCC_ONLY_LENGTHS]
+  --steps N                fine-tuning steps per run [$STEPS]
+  --batch B                examples per fine-tuning step [$BATCH]
+  --pretrain-length L      length of stage 1 [$PRETRAIN_LENGTH]
+  --pretrain-facts F       facts per stage-1 document [$PRETRAIN_FACTS]
+  --pretrain-steps N       stage-1 steps (batch $PRETRAIN_BATCH) [$PRETRAIN_STEPS]
+  --adapt-length L         length of stage 2 [$ADAPT_LENGTH]
+  --adapt-steps N          stage-2 steps (batch $PRETRAIN_BATCH) per attention [$ADAPT_STEPS]
+  --lengths "L ..."        equal-length comparison lengths [$LENGTHS]
+  --equal-time-lengths "L ..."  VCC lengths of the equal-time comparison [$EQUAL_TIME_LENGTHS]
+  --full-candidates "L ..."     full-attention lengths it may pick from [$FULL_CANDIDATES]
   --models "M ..."         encoder and/or t5 [$MODELS]
-  --train N / --valid N    synthetic examples per split [$TRAIN / $VALID]
-  --facts F                facts per document (chance EM = 100/F %) [$FACTS]
+  --valid N                validation questions per length (checkpoint choice) [$VALID]
+  --test N                 test questions per length (the reported scores) [$TEST]
+  --facts F                facts per document [$FACTS]
   --threads T              threads per run, 0 = all cores [$THREADS]
-  --report FILE.md         also write the report there (PNGs beside it)
-  --report-extra T=F.md    append F.md to the report as section T (repeatable)
-  --ablation               also fine-tune the encoder with VCC at --ablation-length with other
-                           fine_blocks (k), block_size (b) and explore_prob values, one at a time
-  --ablation-length L      [$ABLATION_LENGTH]
-  --before-fine-tuning     also score each branch's starting checkpoint at each length (stage 2's
-                           last checkpoint, before stage 3): what fine-tuning itself adds
+  --publish DIR            write DIR/results.json, DIR/runs/*.json, DIR.md and DIR-*.png
 EOF
 }
 
@@ -98,191 +94,219 @@ while [ $# -gt 0 ]; do
     --pretrain-steps) PRETRAIN_STEPS=$2; shift 2 ;;
     --adapt-length) ADAPT_LENGTH=$2; shift 2 ;;
     --adapt-steps) ADAPT_STEPS=$2; shift 2 ;;
-    --vcc-long-adapt-length) LONG_ADAPT_LENGTH=$2; shift 2 ;;
-    --vcc-long-adapt-steps) LONG_ADAPT_STEPS=$2; shift 2 ;;
     --lengths) LENGTHS=$2; shift 2 ;;
-    --vcc-only-lengths) VCC_ONLY_LENGTHS=$2; shift 2 ;;
+    --equal-time-lengths) EQUAL_TIME_LENGTHS=$2; shift 2 ;;
+    --full-candidates) FULL_CANDIDATES=$2; shift 2 ;;
     --models) MODELS=$2; shift 2 ;;
-    --train) TRAIN=$2; shift 2 ;;
     --valid) VALID=$2; shift 2 ;;
+    --test) TEST=$2; shift 2 ;;
     --facts) FACTS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
-    --report) REPORT=$2; shift 2 ;;
-    --report-extra) REPORT_EXTRA+=(--extra "$2"); shift 2 ;;
-    --ablation) ABLATION=1; shift ;;
-    --ablation-length) ABLATION_LENGTH=$2; shift 2 ;;
-    --before-fine-tuning) BEFORE=1; shift ;;
+    --publish) PUBLISH=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "vcc_vs_full.sh: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+COMMAND="tools/experiments/vcc_vs_full.sh --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --lengths \"$LENGTHS\" --equal-time-lengths \"$EQUAL_TIME_LENGTHS\" --full-candidates \"$FULL_CANDIDATES\" --models \"$MODELS\" --valid $VALID --test $TEST --facts $FACTS"
 
 BIN=$BUILD/bin
 for tool in vcc-preprocess vcc-train vcc-eval vcc-bench; do
   if [ ! -x "$BIN/$tool" ]; then
     echo "vcc_vs_full.sh: $BIN/$tool not found: building (cmake -B $BUILD -DCMAKE_BUILD_TYPE=Release)" >&2
-    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DVCC_CUDA=OFF >/dev/null
     cmake --build "$BUILD" -j"$(nproc)" --target vcc-preprocess vcc-train vcc-eval vcc-bench >/dev/null
     break
   fi
 done
+# A Python with matplotlib (and numpy) for the summaries and plots: $PYTHON, python3, else Debian's.
+PY=${PYTHON:-python3}
+if ! "$PY" -c "import matplotlib, numpy" 2>/dev/null && /usr/bin/python3 -c "import matplotlib, numpy" 2>/dev/null; then
+  PY=/usr/bin/python3
+fi
+"$PY" -c "import numpy" 2>/dev/null ||
+  { echo "vcc_vs_full.sh: error: $PY has no numpy (apt-get install python3-matplotlib)" >&2; exit 1; }
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 mkdir -p "$OUT"
 start=$(date +%s)
 log() { printf '[%s +%4ds] %s\n' "$(date +%H:%M:%S)" $(( $(date +%s) - start )) "$*"; }
-
-# One split folder per task and length; the documents are the same for both tasks.
-make_data() {  # task length
-  local task=$1 length=$2 dir="$OUT/data/$1-$2"
-  [ -f "$dir/valid.h5" ] && return 0
-  local train=$TRAIN facts=$FACTS
-  if [ "$length" = "$PRETRAIN_LENGTH" ]; then train=$(( PRETRAIN_STEPS * PRETRAIN_BATCH )); facts=$PRETRAIN_FACTS; fi
-  [ "$length" = "$ADAPT_LENGTH" ] && train=$(( ADAPT_STEPS * PRETRAIN_BATCH ))
-  "$BIN/vcc-preprocess" synthetic --out-dir "$dir" --length "$length" --train "$train" --valid "$VALID" --seed 1 \
-      --facts "$facts" --near-miss 0.5 --depth-min 0 --depth-max 1 --answer fact --task "$task" \
-      --max-target-length 4 --no-jsonl --quiet >/dev/null
-}
+fail() { echo "vcc_vs_full.sh: error: $*" >&2; exit 1; }
 
 config_of() { echo "configs/experiments/synthetic-$1.yaml"; }
 task_of() { [ "$1" = encoder ] && echo qa_extractive || echo seq2seq; }
 
-train() {  # name log vcc-train options...
-  local name=$1 out=$2
-  shift 2
-  "$BIN/vcc-train" "$@" >"$out" 2>&1 ||
-    { echo "vcc_vs_full.sh: error: training $name failed, see $out:" >&2; tail -3 "$out" >&2; exit 1; }
+# The splits of one task and length: train + validation (seed 1) in data/<task>-<length>, the
+# test split (seed 2, its validation part; the one training example is unused) in ...-test.
+# JSON lines are kept for the test split (truncated copies, chance) and for one training split
+# (chance is fitted there).
+make_data() {  # task length
+  local task=$1 length=$2 dir="$OUT/data/$1-$2" train=$(( STEPS * BATCH )) facts=$FACTS
+  [ "$length" = "$PRETRAIN_LENGTH" ] && { train=$(( PRETRAIN_STEPS * PRETRAIN_BATCH )); facts=$PRETRAIN_FACTS; }
+  [ "$length" = "$ADAPT_LENGTH" ] && train=$(( ADAPT_STEPS * PRETRAIN_BATCH ))
+  local common=(--length "$length" --facts "$facts" --near-miss 0 --depth-min 0 --depth-max 1 --answer fact
+                --task "$task" --max-target-length 4 --quiet)
+  if [ ! -f "$dir/valid.h5" ]; then
+    local jsonl=(--no-jsonl)
+    [ "$length" = "$ADAPT_LENGTH" ] && jsonl=()
+    "$BIN/vcc-preprocess" synthetic --out-dir "$dir.tmp" --train "$train" --valid "$VALID" --seed 1 "${common[@]}" \
+        "${jsonl[@]}" >/dev/null || fail "generating $dir failed"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+  fi
+  if [ "$length" != "$PRETRAIN_LENGTH" ] && [ ! -f "$dir-test/valid.h5" ]; then
+    "$BIN/vcc-preprocess" synthetic --out-dir "$dir-test.tmp" --train 1 --valid "$TEST" --seed 2 "${common[@]}" \
+        >/dev/null || fail "generating $dir-test failed"
+    rm -rf "$dir-test" && mv "$dir-test.tmp" "$dir-test"
+  fi
 }
 
-# A stage before the long runs (pretrain or adapt_<attention>), trained with batch
-# $PRETRAIN_BATCH and kept once finished. Extra vcc-train options follow the length and steps.
+# The test split of `length`, each input cut to its first `cut` tokens (vcc-preprocess qa-jsonl
+# --overflow truncate): what a model limited to `cut` tokens reads. A question whose fact lies
+# beyond the cut stays in the split, with its answer.
+truncated_test() {  # task length cut -> prints the file
+  local dir="$OUT/data/$1-$2-test" file="$OUT/data/$1-$2-test/valid-cut-$3.h5"
+  if [ ! -f "$file" ]; then
+    "$BIN/vcc-preprocess" qa-jsonl --input "$dir/valid.jsonl" --tokenizer "$dir/tokenizer.model" --out "$file" \
+        --max-length "$3" --overflow truncate --task "$1" --max-target-length 4 --quiet >"$file.log" 2>&1 ||
+      fail "cutting $dir/valid.jsonl to $3 tokens failed, see $file.log"
+  fi
+  echo "$file"
+}
+
+train() {  # name vcc-train options...
+  local name=$1
+  shift
+  "$BIN/vcc-train" "$@" >"$OUT/$name.train.out" 2>&1 ||
+    { echo "vcc_vs_full.sh: error: training $name failed, see $OUT/$name.train.out:" >&2; tail -3 "$OUT/$name.train.out" >&2; exit 1; }
+}
+
+evaluate() {  # name checkpoint data.h5 -> OUT/eval/<name>/{metrics.json, per_example.jsonl}
+  local name=$1 eval="$OUT/eval/$1"
+  [ -f "$eval/per_example.jsonl" ] && return 0
+  rm -rf "$eval"
+  log "test $name"
+  "$BIN/vcc-eval" run --model "$2" --data "$3" --out "$eval" --threads "$THREADS" --quiet >"$OUT/$name.eval.out" 2>&1 &&
+    "$BIN/vcc-eval" score --input "$eval/predictions.jsonl" --metrics squad --per-example "$eval/per_example.jsonl.tmp" \
+        >>"$OUT/$name.eval.out" 2>&1 && mv "$eval/per_example.jsonl.tmp" "$eval/per_example.jsonl" ||
+    fail "evaluating $name failed, see $OUT/$name.eval.out"
+  log "$name: test $(tr -d " \n" <"$eval/metrics.json" | grep -o "\"em\":[0-9.]*,\"f1\":[0-9.]*")"
+}
+
+# A stage before fine-tuning (pretrain, adapt_full, adapt_vcc), batch $PRETRAIN_BATCH, kept once finished.
 stage() {  # model stage length steps vcc-train options...
-  local model=$1 kind=${2%%_*} name="$1-$2-$3" length=$3 steps=$4 data="$OUT/data/$(task_of "$1")-$3"
+  local model=$1 name="$1-$2-$3" length=$3 steps=$4 data="$OUT/data/$(task_of "$1")-$3"
   local run="$OUT/runs/$name"
   shift 4
   make_data "$(task_of "$model")" "$length"
   if [ ! -e "$run/done" ]; then
     rm -rf "$run"
-    log "$kind $name ($steps steps of $PRETRAIN_BATCH x $length tokens)"
-    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set \
+    log "stage $name ($steps steps of $PRETRAIN_BATCH x $length tokens)"
+    train "$name" --config "$(config_of "$model")" --set \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
         train.run_dir="$run" train.max_steps="$steps" train.batch_size="$PRETRAIN_BATCH" \
-        train.threads="$THREADS" valid.every_steps=250 checkpoint.every_steps=500 "$@"
+        train.threads="$THREADS" valid.every_steps=250 valid.max_examples="$VALID" checkpoint.every_steps=500 "$@"
     touch "$run/done"
   fi
   log "$name: validation $(grep '"type":"valid"' "$run/metrics.jsonl" | tail -1 | grep -o '"em":[0-9.]*')"
 }
 
-# Stage 1: short documents, full attention, from a fresh initialisation.
-pretrain() {  # model
+pretrain() {  # model: stage 1, short documents, full attention, from a fresh initialisation
   stage "$1" pretrain "$PRETRAIN_LENGTH" "$PRETRAIN_STEPS" model.vcc.enabled=false optim.lr=1e-3 \
       schedule.warmup_steps=100
 }
 
-# Stage 2: one attention (full or vcc) from the stage-1 checkpoint.
-adapt() {  # model attention
-  stage "$1" "adapt_$2" "$ADAPT_LENGTH" "$ADAPT_STEPS" \
-      model.vcc.enabled=$([ "$2" = vcc ] && echo true || echo false) \
+adapt() {  # model attention: stage 2 from stage 1's last checkpoint
+  stage "$1" "adapt_$2" "$ADAPT_LENGTH" "$ADAPT_STEPS" model.vcc.enabled=$([ "$2" = vcc ] && echo true || echo false) \
       train.init_from="$OUT/runs/$1-pretrain-$PRETRAIN_LENGTH/last"
-  if [ "$2" = vcc ] && [ "$LONG_ADAPT_STEPS" -gt 0 ]; then
-    stage "$1" adapt_vcc "$LONG_ADAPT_LENGTH" "$LONG_ADAPT_STEPS" model.vcc.enabled=true \
-        train.init_from="$OUT/runs/$1-adapt_vcc-$ADAPT_LENGTH/last"
-  fi
 }
 
-branch_start() {  # model attention: the checkpoint a branch's fine-tuning starts from
-  if [ "$2" = vcc ] && [ "$LONG_ADAPT_STEPS" -gt 0 ]; then
-    echo "$OUT/runs/$1-adapt_vcc-$LONG_ADAPT_LENGTH/last"
-  else
-    echo "$OUT/runs/$1-adapt_$2-$ADAPT_LENGTH/last"
-  fi
-}
-
-# Fine-tune and evaluate one (model, attention, length) from the model's adaptation
-# checkpoint for that attention; a finished run is kept (delete it to redo). attention: full, vcc, or
-# vcc+KEY=VALUE (an ablation: model.vcc.KEY=VALUE).
-run_one() {  # model attention length
-  local model=$1 attention=$2 length=$3
-  local name="$model-$attention-$length" data="$OUT/data/$(task_of "$model")-$length"
-  local run="$OUT/runs/$name" eval="$OUT/eval/$name"
+# Stage 3: fine-tune one (model, attention, length) from its branch; the checkpoint kept is the
+# one with the best validation EM (runs/<name>/best), scored on the test split of its length.
+finetune() {  # model attention length
+  local model=$1 attention=$2 length=$3 name="$1-$2-$3" data="$OUT/data/$(task_of "$1")-$3"
+  local run="$OUT/runs/$name"
   make_data "$(task_of "$model")" "$length"
-  local switch=(model.vcc.enabled=false)
-  case "$attention" in
-    vcc) switch=(model.vcc.enabled=true) ;;
-    vcc+*) switch=(model.vcc.enabled=true "model.vcc.${attention#vcc+}") ;;
-  esac
-  if [ ! -f "$eval/metrics.json" ]; then
-    rm -rf "$run" "$eval"
-    log "train $name ($STEPS steps of $BATCH x $length tokens)"
-    train "$name" "$OUT/$name.train.out" --config "$(config_of "$model")" --set "${switch[@]}" \
+  if [ ! -e "$run/done" ]; then
+    rm -rf "$run"
+    log "fine-tune $name ($STEPS steps of $BATCH x $length tokens)"
+    train "$name" --config "$(config_of "$model")" --set model.vcc.enabled=$([ "$attention" = vcc ] && echo true || echo false) \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
         train.run_dir="$run" train.max_steps="$STEPS" train.batch_size="$BATCH" train.threads="$THREADS" \
-        train.init_from="$(branch_start "$model" "${attention%%+*}")"
-    log "eval $name"
-    "$BIN/vcc-eval" run --model "$run/last" --data "$data/valid.h5" --out "$eval" --threads "$THREADS" --quiet \
-        >"$OUT/$name.eval.out" 2>&1 || { echo "vcc_vs_full.sh: error: evaluating $name failed, see $OUT/$name.eval.out" >&2; exit 1; }
+        valid.every_steps=$(( STEPS / 4 )) valid.max_examples="$VALID" checkpoint.every_steps=$(( STEPS / 4 )) \
+        train.init_from="$OUT/runs/$model-adapt_$attention-$ADAPT_LENGTH/last"
+    touch "$run/done"
   fi
-  log "$name: $(tr -d " \n" <"$eval/metrics.json" | grep -o "\"em\":[0-9.]*,\"f1\":[0-9.]*")"
+  evaluate "$name" "$run/best" "$data-test/valid.h5"
 }
 
-eval_start() {  # model attention length: the branch's starting checkpoint scored at this length
-  local model=$1 attention=$2 length=$3 name="$1-$2-$3-start" data="$OUT/data/$(task_of "$1")-$3"
-  local eval="$OUT/eval/$name"
-  if [ ! -f "$eval/metrics.json" ]; then
-    log "eval $name (the $attention branch before fine-tuning)"
-    "$BIN/vcc-eval" run --model "$(branch_start "$model" "$attention")" --data "$data/valid.h5" --out "$eval" \
-        --threads "$THREADS" --quiet >"$OUT/$name.eval.out" 2>&1 ||
-      { echo "vcc_vs_full.sh: error: evaluating $name failed, see $OUT/$name.eval.out" >&2; exit 1; }
-  fi
-  log "$name: $(tr -d " \n" <"$eval/metrics.json" | grep -o "\"em\":[0-9.]*,\"f1\":[0-9.]*")"
+# The longest candidate length whose full-attention step (vcc-bench, batch 1, median of 3) is no
+# slower than VCC's at `length`; each measurement is kept in partners.jsonl.
+partner_of() {  # model length -> prints the full-attention length
+  local model=$1 length=$2 file="$OUT/partners.jsonl" best=""
+  touch "$file"
+  bench() {  # length vcc|full -> ms
+    local cached
+    cached=$(grep "\"model\":\"$model\",\"attention\":\"$2\",\"length\":$1," "$file" | head -1 | grep -o '"ms":[0-9.]*' | cut -d: -f2 || true)
+    if [ -z "$cached" ]; then
+      local flag=() key=full_ms
+      [ "$2" = vcc ] && { flag=(--vcc-only); key=vcc_ms; }
+      cached=$("$BIN/vcc-bench" --config "$(config_of "$model")" --length "$1" --steps 3 --warmup 1 --threads "$THREADS" \
+          "${flag[@]}" --set model.vcc.enabled=true 2>/dev/null | tail -1 | grep -o "\"$key\":[0-9.]*" | cut -d: -f2)
+      [ -n "$cached" ] || fail "vcc-bench at $1 tokens ($2) gave no time"
+      echo "{\"model\":\"$model\",\"attention\":\"$2\",\"length\":$1,\"ms\":$cached}" >>"$file"
+    fi
+    echo "$cached"
+  }
+  local vcc_ms candidate
+  vcc_ms=$(bench "$length" vcc)
+  for candidate in $FULL_CANDIDATES; do
+    [ "$candidate" -le "$length" ] || continue
+    if "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$(bench "$candidate" full)" "$vcc_ms"; then
+      best=$candidate
+    fi
+  done
+  [ -n "$best" ] || fail "no length of --full-candidates \"$FULL_CANDIDATES\" trains as fast as VCC at $length"
+  echo "$best"
 }
 
 FLOPS="$OUT/flops.jsonl"
 : >"$FLOPS.tmp"
 for model in $MODELS; do
-  for length in $LENGTHS $VCC_ONLY_LENGTHS; do
+  for length in $LENGTHS $EQUAL_TIME_LENGTHS; do
     "$BIN/vcc-bench" --config "$(config_of "$model")" --length "$length" --flops-only --set model.vcc.enabled=true |
         tail -1 | sed "s/^{/{\"model\":\"$model\",/" >>"$FLOPS.tmp"
   done
 done
 mv "$FLOPS.tmp" "$FLOPS"
 
-each_run() {  # function model: calls `function model attention length` for every run of the comparison
-  local fn=$1 model=$2 length
-  for length in $LENGTHS; do
-    "$fn" "$model" full "$length"
-    "$fn" "$model" vcc "$length"
-  done
-  for length in $VCC_ONLY_LENGTHS; do "$fn" "$model" vcc "$length"; done
-}
-
+PAIRS="$OUT/pairs.txt"
+: >"$PAIRS.tmp"
 for model in $MODELS; do
+  task=$(task_of "$model")
   pretrain "$model"
   adapt "$model" full
   adapt "$model" vcc
-  each_run run_one "$model"
-done
-
-if [ -n "$ABLATION" ]; then
-  pretrain encoder
-  adapt encoder vcc
-  for setting in fine_blocks=16 fine_blocks=32 block_size=8 \
-                 explore_prob=0 explore_prob=0.3; do
-    run_one encoder "vcc+$setting" "$ABLATION_LENGTH"
+  for length in $LENGTHS; do
+    finetune "$model" full "$length"
+    finetune "$model" vcc "$length"
   done
-fi
+  for length in $EQUAL_TIME_LENGTHS; do
+    full_length=$(partner_of "$model" "$length")
+    log "equal time at $length tokens: full attention at $full_length tokens"
+    echo "$model $length $full_length" >>"$PAIRS.tmp"
+    finetune "$model" vcc "$length"
+    finetune "$model" full "$full_length"
+    evaluate "$model-full-$full_length-on-$length" "$OUT/runs/$model-full-$full_length/best" \
+        "$(truncated_test "$task" "$length" "$full_length")"
+  done
+done
+mv "$PAIRS.tmp" "$PAIRS"
 
-if [ -n "$BEFORE" ]; then
-  for model in $MODELS; do each_run eval_start "$model"; done
-fi
-
-# A Python with matplotlib for the plots: $PYTHON, the one on PATH, else Debian's.
-PY=${PYTHON:-python3}
-if [ -n "$REPORT" ] && ! "$PY" -c "import matplotlib" 2>/dev/null && /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
-  PY=/usr/bin/python3
-fi
-"$PY" tools/experiments/collect_results.py "$OUT" --facts "$FACTS"
-if [ -n "$REPORT" ]; then
-  "$PY" tools/experiments/report.py "$OUT" --out "$REPORT" "${REPORT_EXTRA[@]}" \
-      --command "tools/experiments/vcc_vs_full.sh --out $OUT --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --vcc-long-adapt-length $LONG_ADAPT_LENGTH --vcc-long-adapt-steps $LONG_ADAPT_STEPS --lengths \"$LENGTHS\" --vcc-only-lengths \"$VCC_ONLY_LENGTHS\" --models \"$MODELS\" --facts $FACTS${ABLATION:+ --ablation --ablation-length $ABLATION_LENGTH}${BEFORE:+ --before-fine-tuning}"
-fi
+for model in $MODELS; do
+  if [ "$model" = encoder ]; then  # chance: question-blind rules fitted on the stage-2 training split
+    "$PY" tools/synthetic_chance.py "$OUT/data/qa_extractive-$ADAPT_LENGTH/train.jsonl" \
+        "$OUT/data/qa_extractive-$ADAPT_LENGTH-test/valid.jsonl" --json >"$OUT/chance.json"
+  fi
+done
+"$PY" tools/experiments/collect_results.py "$OUT" --command "$COMMAND" --started "$start" ${PUBLISH:+--publish "$PUBLISH"}
+[ -z "$PUBLISH" ] || "$PY" tools/experiments/report.py "$PUBLISH" --out "$PUBLISH.md"
 log "done: $OUT/results.json"
