@@ -123,6 +123,7 @@ def collect(out):
             "steps": train[-1]["step"],
             "batch": int(config_value(config, "train", "batch_size")),
             "seed": int(config_value(config, "train", "seed")),
+            "threads": int(config_value(config, "train", "threads") or 0),
             "step_ms": round(step_ms, 1),
             "train_s": round(seconds, 1),
             "peak_mib": round(max(r["memory_bytes"] for r in train) / 2**20, 1),
@@ -172,6 +173,7 @@ def main():
     parser.add_argument("--command", required=True, help="the vcc_vs_full.sh command that made the folder")
     parser.add_argument("--started", type=int, help="the run's start (Unix seconds), for its duration")
     parser.add_argument("--publish", metavar="DIR", help="also copy results.json and the summaries to DIR")
+    parser.add_argument("--note", default="", help="how the machine was shared while the runs ran (printed in the report)")
     args = parser.parse_args()
     stages, runs = collect(args.out)
     if not runs:
@@ -189,6 +191,7 @@ def main():
         "date": datetime.date.today().isoformat(),
         "duration_s": int(datetime.datetime.now().timestamp()) - args.started if args.started else None,
         "machine": machine(),
+        "note": args.note,
         "chance": load_json(chance_path) if os.path.exists(chance_path) else None,
         "flops": load_jsonl(os.path.join(args.out, "flops.jsonl")),
         "step_times": load_jsonl(os.path.join(args.out, "partners.jsonl"))

@@ -168,6 +168,8 @@ def report(results, runs, boot, folder, page, accuracy_png, step_png):
     chance = results.get("chance")
     by = {(r["model"], r["attention"], r["length"]): r for r in runs.values()}
     flops = {f["length"]: f for f in results["flops"]}
+    counts = sorted({r.get("threads", 0) for r in runs.values()})
+    threads = ("threads per run: " + ", ".join("all cores" if t == 0 else str(t) for t in counts))
     lines = [
         "# Experiments: VCC vs full attention on the synthetic long-context task",
         "",
@@ -178,7 +180,8 @@ def report(results, runs, boot, folder, page, accuracy_png, step_png):
         f"```\n{results['command']} --publish {folder}\n```",
         "",
         f"on {m['cores']} cores of {m['cpu']} ({', '.join(m['flags']) or 'no AVX2'}), {results['date']}, "
-        f"{(results['duration_s'] or 0) / 60:.0f} minutes in all. Rebuild this page from them with "
+        f"{(results['duration_s'] or 0) / 60:.0f} minutes in all, {threads}. "
+        + (results.get("note") or "") + f" Rebuild this page from them with "
         f"`python3 tools/experiments/report.py {folder} --out {page}`; do not edit it by hand.",
         "",
         "**Task** (`vcc-preprocess synthetic`, docs/data.md): the question `what is KEY ?` at the front; the",
