@@ -107,7 +107,7 @@ while [ $# -gt 0 ]; do
     *) echo "vcc_vs_full.sh: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
-COMMAND="tools/experiments/vcc_vs_full.sh --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --lengths \"$LENGTHS\" --equal-time-lengths \"$EQUAL_TIME_LENGTHS\" --full-candidates \"$FULL_CANDIDATES\" --models \"$MODELS\" --valid $VALID --test $TEST --facts $FACTS"
+COMMAND="tools/experiments/vcc_vs_full.sh --build $BUILD --threads $THREADS --steps $STEPS --batch $BATCH --pretrain-length $PRETRAIN_LENGTH --pretrain-facts $PRETRAIN_FACTS --pretrain-steps $PRETRAIN_STEPS --adapt-length $ADAPT_LENGTH --adapt-steps $ADAPT_STEPS --lengths \"$LENGTHS\" --equal-time-lengths \"$EQUAL_TIME_LENGTHS\" --full-candidates \"$FULL_CANDIDATES\" --models \"$MODELS\" --valid $VALID --test $TEST --facts $FACTS"
 
 BIN=$BUILD/bin
 for tool in vcc-preprocess vcc-train vcc-eval vcc-bench; do
@@ -278,8 +278,9 @@ for model in $MODELS; do
 done
 mv "$FLOPS.tmp" "$FLOPS"
 
+# The equal-time pairings, one line each ("model length full_length"); a pairing replaces its old line.
 PAIRS="$OUT/pairs.txt"
-: >"$PAIRS.tmp"
+touch "$PAIRS"
 for model in $MODELS; do
   task=$(task_of "$model")
   pretrain "$model"
@@ -292,14 +293,14 @@ for model in $MODELS; do
   for length in $EQUAL_TIME_LENGTHS; do
     full_length=$(partner_of "$model" "$length")
     log "equal time at $length tokens: full attention at $full_length tokens"
-    echo "$model $length $full_length" >>"$PAIRS.tmp"
+    { grep -v "^$model $length " "$PAIRS" || true; echo "$model $length $full_length"; } >"$PAIRS.tmp"
+    mv "$PAIRS.tmp" "$PAIRS"
     finetune "$model" vcc "$length"
     finetune "$model" full "$full_length"
     evaluate "$model-full-$full_length-on-$length" "$OUT/runs/$model-full-$full_length/best" \
         "$(truncated_test "$task" "$length" "$full_length")"
   done
 done
-mv "$PAIRS.tmp" "$PAIRS"
 
 for model in $MODELS; do
   if [ "$model" = encoder ]; then  # chance: question-blind rules fitted on the stage-2 training split
