@@ -20,8 +20,9 @@
 #      split), draw the curves of both stages, and print the time and CPU time after the build
 # The recipe (steps, batch sizes, learning rates, 4 facts) was chosen on the validation splits; the measured
 # numbers are in README.md and docs/data.md. Everything lands in $OUT (default runs/quickstart).
-# Environment: BUILD_DIR (build), OUT, PRETRAIN_STEPS (stage 1, default 4000), STEPS (stage 2,
-# default 1000), SEED (the model's initialisation and batch order, default 1), CMAKE_ARGS.
+# Environment: BUILD_DIR (build), OUT, PRETRAIN_STEPS (stage 1, default 3000), STEPS (stage 2,
+# default 1000), SEED (the model's initialisation and batch order, default 1), CMAKE_ARGS, and
+# TRAIN_SET: more vcc-train KEY=VALUE options for both stages (e.g. TRAIN_SET=train.precision=bf16).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -29,7 +30,7 @@ say() { printf '\n== quickstart [%ds]: %s\n' "$(( $(date +%s) - start ))" "$*"; 
 
 BUILD_DIR=${BUILD_DIR:-build}
 OUT=${OUT:-runs/quickstart}
-PRETRAIN_STEPS=${PRETRAIN_STEPS:-4000}
+PRETRAIN_STEPS=${PRETRAIN_STEPS:-3000}
 # Stage 1 takes batches of 8: the lookup appears after a plateau whose length is counted in
 # updates, not examples, and twice the updates of batch 16 cost about the same CPU time. With
 # 2,000 batches of 16 it did not appear in stage 1 for seeds 2 and 3; with batches of 8 it
@@ -85,14 +86,14 @@ data() { echo data.train="$OUT/data/$1/train.h5" data.valid="$OUT/data/$1/valid.
 say "stage 1: $PRETRAIN_STEPS steps of $PRETRAIN_BATCH, full attention, 128-token documents with $FACTS facts"
 "$B/vcc-train" --config "$CONFIG" --set $(data short) train.run_dir="$OUT/pretrain" train.seed="$SEED" \
   train.max_steps="$PRETRAIN_STEPS" train.batch_size="$PRETRAIN_BATCH" model.vcc.enabled=false optim.lr=2e-3 schedule.warmup_steps=100 \
-  valid.every_steps=250 checkpoint.every_steps=1000
+  valid.every_steps=250 checkpoint.every_steps=1000 ${TRAIN_SET:-}
 
 say "stage 2: $STEPS steps, VCC, 512-token documents with $FACTS facts (from stage 1)"
 # What VCC keeps per layer (configs/tiny-synthetic-vcc.yaml): n_p VIP slots, k fine blocks of b
 # tokens, the rest as block means: r = n_p + k b + (n - n_p - k b) / b.
 echo "   VCC: 512 tokens compressed to $(( 16 + 32 * 4 + (512 - 16 - 32 * 4) / 4 )) per layer (n_p 16, blocks of 4, k 32)"
 "$B/vcc-train" --config "$CONFIG" --set $(data long) train.run_dir="$OUT/run" train.seed="$SEED" \
-  train.max_steps="$STEPS" train.init_from="$OUT/pretrain/last"
+  train.max_steps="$STEPS" train.init_from="$OUT/pretrain/last" ${TRAIN_SET:-}
 
 say "evaluating the best stage-2 checkpoint (by validation EM) on the held-out test split"
 "$B/vcc-eval" run --model "$OUT/run/best" --data "$OUT/data/test/valid.h5" --out "$OUT/eval" > "$OUT/eval.json"
