@@ -308,7 +308,7 @@ void Trainer::Impl::setup() {
       << s.batch_size / micro_per_step << "; " << threads << " thread" << (threads > 1 ? "s" : "") << " each; device "
       << device.str() << "; precision " << precision_name(s.precision)
       << (device.is_cuda() && s.precision == Precision::FP32 ? (s.tf32 ? " (TF32 GEMMs)" : " (exact float32 GEMMs)") : "")
-      << (s.precision == Precision::BF16 && device.is_cpu() ? " (on the CPU: the GPU's numbers, slower than fp32)" : "")
+      << (s.precision == Precision::BF16 && device.is_cpu() ? " (Linear layers in bf16 through oneDNN, the rest float32)" : "")
       << "; dist " << comm.backend();
     log.line(b.str());
     log.line("[run] options: " + non_default_options(config));
