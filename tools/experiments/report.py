@@ -69,8 +69,8 @@ class Bootstrap:
         """EM(a) - EM(b) on the same questions, with its paired interval."""
         if len(a) != len(b):
             fail(f"paired difference over {len(a)} and {len(b)} questions")
-        va, vb = self._vector(a), self._vector(b)
-        means = (va[self._draw(len(a))].astype(float) - vb[self._draw(len(b))]).mean(axis=1) * 100.0
+        va, vb, draw = self._vector(a), self._vector(b), self._draw(len(a))
+        means = (va[draw].astype(float) - vb[draw]).mean(axis=1) * 100.0
         return (va.mean() - vb.mean()) * 100.0, tuple(self.np.percentile(means, [2.5, 97.5]))
 
 
@@ -89,6 +89,25 @@ def fmt_em(boot, test):
 def fmt_diff(boot, a, b):
     d, (lo, hi) = boot.difference(a["correct"], b["correct"])
     return f"{d:+.1f} [{lo:+.1f}, {hi:+.1f}]"
+
+
+def comparisons(results, by):
+    """The finished comparisons, each found once for the tables and the summary:
+    equal length [(model, length, full run, VCC run, full test, VCC test)] and
+    equal time [(pairing, full run, VCC run, full test on the cut documents, VCC test)]."""
+    equal = []
+    for model, length in sorted({(r["model"], r["length"]) for r in by.values()}):
+        full, vcc = by.get((model, "full", length)), by.get((model, "vcc", length))
+        if full and vcc and test_of(full, length) and test_of(vcc, length):
+            equal.append((model, length, full, vcc, test_of(full, length), test_of(vcc, length)))
+    timed = []
+    for p in results["equal_time"]:
+        full, vcc = by.get((p["model"], "full", p["full_length"])), by.get((p["model"], "vcc", p["vcc_length"]))
+        tf = full and test_of(full, p["vcc_length"], p["full_length"])
+        tv = vcc and test_of(vcc, p["vcc_length"])
+        if tf and tv:
+            timed.append((p, full, vcc, tf, tv))
+    return equal, timed
 
 
 def stage_seconds(results, model, attention):
@@ -212,18 +231,14 @@ def report(results, runs, boot, folder, page, accuracy_png, step_png):
                      f"{attention} | {s['length']} | {s['steps']} x {s['batch']} | {s['train_s'] / 60:.1f} | "
                      f"{'–' if em is None else f'{em:.1f}'} |")
 
-    equal = sorted({(r["model"], r["length"]) for r in runs.values()
-                    if (r["model"], "full", r["length"]) in by and (r["model"], "vcc", r["length"]) in by
-                    and test_of(by[(r["model"], "vcc", r["length"])], r["length"])})
+    equal, timed = comparisons(results, by)
     if equal:
         lines += ["", "## Equal length", "",
                   "Both attentions fine-tuned and tested at the same length.", "",
                   "| model | length | attention | test EM [95% CI] | test F1 | VCC - full EM [95% CI] | best step | ms / step "
                   "| speed-up (FLOPs) | peak MiB | fine-tuning min | all stages min |",
                   "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for model, length in equal:
-            full, vcc = by[(model, "full", length)], by[(model, "vcc", length)]
-            tf, tv = test_of(full, length), test_of(vcc, length)
+        for model, length, full, vcc, tf, tv in equal:
             f = flops.get(length)
             for r, t in ((full, tf), (vcc, tv)):
                 is_vcc = r is vcc
@@ -234,7 +249,7 @@ def report(results, runs, boot, folder, page, accuracy_png, step_png):
                              f"{r['step_ms']:.0f} | {speed} | {r['peak_mib']:.0f} | {r['train_s'] / 60:.1f} | "
                              f"{(r['train_s'] + stage_seconds(results, model, r['attention'])) / 60:.1f} |")
 
-    if results["equal_time"]:
+    if timed:
         lines += ["", "## Equal training time", "",
                   "VCC at a long length against full attention at the longest length whose training step is no",
                   "slower (picked from the step times below, measured with `vcc-bench`, batch 1). Both are then",
@@ -245,13 +260,7 @@ def report(results, runs, boot, folder, page, accuracy_png, step_png):
                   "| model | test length | VCC test EM [95% CI] | full attention at | full test EM [95% CI] | VCC - full EM [95% CI] "
                   "| VCC fine-tuning min | full fine-tuning min |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
-        for p in results["equal_time"]:
-            vcc, full = by.get((p["model"], "vcc", p["vcc_length"])), by.get((p["model"], "full", p["full_length"]))
-            if not vcc or not full:
-                continue
-            tv, tf = test_of(vcc, p["vcc_length"]), test_of(full, p["vcc_length"], p["full_length"])
-            if not tv or not tf:
-                continue
+        for p, full, vcc, tf, tv in timed:
             lines.append(f"| {p['model']} | {p['vcc_length']} | {fmt_em(boot, tv)} | {p['full_length']} | "
                          f"{fmt_em(boot, tf)} | {fmt_diff(boot, tv, tf)} | {vcc['train_s'] / 60:.1f} | "
                          f"{full['train_s'] / 60:.1f} |")
@@ -261,21 +270,17 @@ def report(results, runs, boot, folder, page, accuracy_png, step_png):
             lines.append(f"| {s['model']} | {s['attention']} | {s['length']} | {s['ms']:.0f} |")
 
     lines += ["", "## What the numbers say", ""]
-    for model, length in equal:
-        full, vcc = by[(model, "full", length)], by[(model, "vcc", length)]
-        d, (lo, hi) = boot.difference(test_of(vcc, length)["correct"], test_of(full, length)["correct"])
+    for model, length, full, vcc, tf, tv in equal:
+        d, (lo, hi) = boot.difference(tv["correct"], tf["correct"])
         verdict = (f"[{lo:+.1f}, {hi:+.1f}]: the interval includes 0" if lo <= 0 <= hi else
                    f"[{lo:+.1f}, {hi:+.1f}]: less accurate" if hi < 0 else f"[{lo:+.1f}, {hi:+.1f}]: more accurate")
         lines.append(f"- {model}, {length} tokens: VCC {d:+.1f} EM against full attention ({verdict}), at "
                      f"{full['step_ms'] / vcc['step_ms']:.2f}x the training speed.")
-    for p in results["equal_time"]:
-        vcc, full = by.get((p["model"], "vcc", p["vcc_length"])), by.get((p["model"], "full", p["full_length"]))
-        if vcc and full and test_of(vcc, p["vcc_length"]) and test_of(full, p["vcc_length"], p["full_length"]):
-            d, (lo, hi) = boot.difference(test_of(vcc, p["vcc_length"])["correct"],
-                                          test_of(full, p["vcc_length"], p["full_length"])["correct"])
-            lines.append(f"- {p['model']}, {p['vcc_length']}-token documents, full attention at the longest length whose step is no slower: VCC reads them whole, "
-                         f"full attention its first {p['full_length']} tokens; VCC {d:+.1f} EM [{lo:+.1f}, {hi:+.1f}]. "
-                         f"Fine-tuning took {vcc['train_s'] / 60:.1f} min (VCC) and {full['train_s'] / 60:.1f} min (full).")
+    for p, full, vcc, tf, tv in timed:
+        d, (lo, hi) = boot.difference(tv["correct"], tf["correct"])
+        lines.append(f"- {p['model']}, {p['vcc_length']}-token documents, full attention at the longest length whose step is no slower: VCC reads them whole, "
+                     f"full attention its first {p['full_length']} tokens; VCC {d:+.1f} EM [{lo:+.1f}, {hi:+.1f}]. "
+                     f"Fine-tuning took {vcc['train_s'] / 60:.1f} min (VCC) and {full['train_s'] / 60:.1f} min (full).")
     if chance:
         low = [f"{r['attention']} {r['length']}" + (f" on {t['length']}-token documents cut to {t['cut']}" if t["cut"] else "")
                for r in runs.values() for t in r["tests"] if t["em"] < chance["chance"] + 10]

@@ -134,6 +134,7 @@ fail() { echo "vcc_vs_full.sh: error: $*" >&2; exit 1; }
 
 config_of() { echo "configs/experiments/synthetic-$1.yaml"; }
 task_of() { [ "$1" = encoder ] && echo qa_extractive || echo seq2seq; }
+vcc_switch() { echo "model.vcc.enabled=$([ "$1" = vcc ] && echo true || echo false)"; }  # attention
 
 # The splits of one task and length: train + validation (seed 1) in data/<task>-<length>, the
 # test split (seed 2, its validation part; the one training example is unused) in ...-test.
@@ -215,7 +216,7 @@ pretrain() {  # model: stage 1, short documents, full attention, from a fresh in
 }
 
 adapt() {  # model attention: stage 2 from stage 1's last checkpoint
-  stage "$1" "adapt_$2" "$ADAPT_LENGTH" "$ADAPT_STEPS" model.vcc.enabled=$([ "$2" = vcc ] && echo true || echo false) \
+  stage "$1" "adapt_$2" "$ADAPT_LENGTH" "$ADAPT_STEPS" "$(vcc_switch "$2")" \
       train.init_from="$OUT/runs/$1-pretrain-$PRETRAIN_LENGTH/last"
 }
 
@@ -228,7 +229,7 @@ finetune() {  # model attention length
   if [ ! -e "$run/done" ]; then
     rm -rf "$run"
     log "fine-tune $name ($STEPS steps of $BATCH x $length tokens)"
-    train "$name" --config "$(config_of "$model")" --set model.vcc.enabled=$([ "$attention" = vcc ] && echo true || echo false) \
+    train "$name" --config "$(config_of "$model")" --set "$(vcc_switch "$attention")" \
         data.train="$data/train.h5" data.valid="$data/valid.h5" data.tokenizer="$data/tokenizer.model" \
         train.run_dir="$run" train.max_steps="$STEPS" train.batch_size="$BATCH" train.threads="$THREADS" \
         valid.every_steps=$(( STEPS / 4 )) valid.max_examples="$VALID" checkpoint.every_steps=$(( STEPS / 4 )) \
