@@ -287,7 +287,7 @@ H5File H5File::create(const std::string& path) {
   if (f < 0) {
     const std::string why = hdf5_message();
     std::error_code ec;
-    std::filesystem::remove(tmp, ec);  // a create that failed part way (full disk) leaves a stub
+    std::filesystem::remove(tmp, ec);  // a create that failed part way (full disk) leaves a partial file
     VCC_USER_CHECK(false, tmp, ": cannot create HDF5 file", why);
   }
   return H5File(path, f, true);
