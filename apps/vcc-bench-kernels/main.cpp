@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "autograd/ops_attention.h"
+#include "core/cpu_isa.h"
 #include "core/allocator.h"
 #include "core/device.h"
 #include "core/parallel.h"
@@ -139,7 +140,8 @@ int main(int argc, char** argv) {
   const vcc::Device device = vcc::parse_device(device_text, "--device");
   vcc::set_current_device(device);
 
-  std::printf("machine: %s, %d threads; attention on %s\n\n", cpu_model().c_str(), threads, device.str().c_str());
+  std::printf("machine: %s, %d threads; attention on %s (CPU tile kernels: %s)\n\n", cpu_model().c_str(), threads,
+              device.str().c_str(), vcc::isa_name(vcc::cpu_isa()));
 
   // ---- GEMM: C = A B, row-major, square, float32 and bfloat16 ----
   double sgemm_gflops_per_cpu_second = 0;

@@ -10,6 +10,7 @@
 //
 // bench.full_layers < model.num_layers times a shallower full-attention model and scales
 // its time and FLOPs to the full depth (said in the output); --vcc-only skips full attention.
+// --profile splits the timed steps' wall time by op, forward and backward (autograd/op_profile.h).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -18,8 +19,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "autograd/op_profile.h"
 #include "autograd/ops.h"
 #include "core/allocator.h"
+#include "core/cpu_isa.h"
 #include "core/emu_device.h"
 #if defined(VCC_WITH_CUDA)
 #include "core/cuda/blas_handle.h"
@@ -118,10 +121,14 @@ class TrainingStep {
       loss = (cross_entropy(span.start, starts_) + cross_entropy(span.end, ends_)) * 0.5;
     }
     VCC_USER_CHECK(std::isfinite(loss.value().to(DType::F64).item<double>()), "the benchmark's loss is not finite");
+    profile::charge("loss to host (finite check)");
     loss.backward();
     optim::clip_grad_norm(params_, 1.0);  // as the trainer does (optim.clip_norm's default)
+    profile::charge("clip_grad_norm");
     optimizer_->step();
+    profile::charge("AdamW update");
     optimizer_->zero_grad();
+    profile::charge("zero_grad");
   }
 
  private:
@@ -136,21 +143,25 @@ struct Timing {
   double peak_mib = 0;
   int64_t host_syncs = -1;  // per timed step (the most of any); -1 when not counted (host run)
   std::vector<double> steps_ms;
+  std::vector<profile::Row> profile;  // --profile: the timed steps' time by op
 };
 
 // Median step time after `warmup` steps; peak host memory of the steps (the allocator's
 // high-water mark, weights and optimizer state included).
 Timing time_steps(const models::ModelConfig& config, int64_t length, const BenchOptions& o, int warmup, int steps,
-                  const std::string& label, Device device) {
+                  const std::string& label, Device device, bool profiled) {
   reset_cpu_peak_memory();
   if (!device.is_cpu()) allocator_for(device).reset_peak();
   TrainingStep step(config, length, o, device);
   Timing t;
   for (int i = 0; i < warmup + steps; ++i) {
     emu::reset_host_syncs();
+    if (profiled && i == warmup) profile::start(device);
     const auto t0 = Clock::now();
+    profile::restart_clock();
     step.run();
     synchronize(device);  // a GPU queues the step's kernels: time their completion
+    profile::charge("end of step (device sync)");
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     const int64_t syncs = emu::host_syncs();
     std::fprintf(stderr, "  %s step %d/%d: %.0f ms%s%s\n", label.c_str(), i + 1, warmup + steps, ms,
@@ -161,12 +172,23 @@ Timing time_steps(const models::ModelConfig& config, int64_t length, const Bench
       if (device.is_emu()) t.host_syncs = std::max(t.host_syncs, syncs);
     }
   }
+  if (profiled) t.profile = profile::stop();
   std::vector<double> v = t.steps_ms;
   std::sort(v.begin(), v.end());
   t.median_ms = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
   const MemoryStats mem = device.is_cpu() ? cpu_memory_stats() : allocator_for(device).stats();
   t.peak_mib = static_cast<double>(mem.peak_bytes) / (1024.0 * 1024.0);
   return t;
+}
+
+// Per step: [{"name", "phase", "ms", "calls"}, ...], largest first.
+nlohmann::json profile_json(const std::vector<profile::Row>& rows, int steps) {
+  static const char* phases[] = {"forward", "backward", "recompute", "other"};
+  nlohmann::json out = nlohmann::json::array();
+  for (const profile::Row& r : rows)
+    out.push_back({{"name", r.name}, {"phase", phases[static_cast<int>(r.phase)]}, {"ms", r.ms / steps},
+                   {"calls", static_cast<double>(r.calls) / steps}});
+  return out;
 }
 
 std::string sync_text(const Timing& t) {
@@ -178,7 +200,7 @@ int run(int argc, char** argv) {
   std::string config_path;
   int64_t length = 0;
   int steps = 3, warmup = 1, threads = 0;
-  bool vcc_only = false, flops_only = false;
+  bool vcc_only = false, flops_only = false, profiled = false;
   std::string precision = "fp32";
   std::vector<std::string> overrides;
   std::string device_text = "cpu";
@@ -195,6 +217,9 @@ int run(int argc, char** argv) {
   app.add_option("--threads", threads, "Worker threads (0 = all cores)")->check(CLI::NonNegativeNumber);
   app.add_flag("--flops-only", flops_only, "Print the FLOP counts (JSON line) and stop: no timing");
   app.add_flag("--vcc-only", vcc_only, "Time only the VCC model (inputs too long for full attention)");
+  app.add_flag("--profile", profiled,
+               "Also split the timed steps' time by op (forward, backward, recompute) and phase; on a GPU every op "
+               "then waits for its kernels, so the steps run slower");
   app.add_option("--precision", precision,
                  "fp32, tf32 (fp32 with TF32 tensor-core GEMMs: train.tf32, GPUs only) or bf16 (train.precision: "
                  "the Linear layers' GEMMs take bf16 operands, float32 accumulation)")
@@ -257,6 +282,7 @@ int run(int argc, char** argv) {
   std::printf("  batch 1, %d warm-up + %d timed steps, %d threads, precision %s; a step = forward + backward + "
               "clipping + AdamW\n",
               warmup, steps, num_threads(), precision.c_str());
+  if (device.is_cpu()) std::printf("  CPU tile kernels (fused attention): %s\n", isa_name(cpu_isa()));
   std::printf("  FLOPs per step (matrix products): full %.1f G, VCC %.1f G -> predicted speed-up %.2fx\n",
               full_flops * 1e-9, vcc_flops * 1e-9, flop_speedup);
   std::fflush(stdout);
@@ -273,7 +299,7 @@ int run(int argc, char** argv) {
   }
   Timing full;
   if (!vcc_only) {
-    full = time_steps(timed_full_config, length, o, warmup, steps, "full", device);
+    full = time_steps(timed_full_config, length, o, warmup, steps, "full", device, profiled);
     const double scale = full_flops / timed_full_flops;
     if (timed_full_layers != L) {
       std::printf("  full attention: timed with %lld of %lld layers, scaled by the FLOP ratio %.3f\n",
@@ -288,10 +314,15 @@ int run(int argc, char** argv) {
     result["full_peak_mib"] = full.peak_mib;
     result["full_layers_timed"] = timed_full_layers;
     result["full_host_syncs_per_step"] = full.host_syncs >= 0 ? nlohmann::json(full.host_syncs) : nlohmann::json();
+    if (profiled) {
+      std::printf("  profile of the full-attention step%s:\n%s", timed_full_layers != L ? " (timed depth, not scaled)" : "",
+                  profile::table(full.profile, steps).c_str());
+      result["full_profile"] = profile_json(full.profile, steps);
+    }
   } else {
     result["full_ms"] = nullptr;
   }
-  const Timing v = time_steps(vcc_config, length, o, warmup, steps, "vcc", device);
+  const Timing v = time_steps(vcc_config, length, o, warmup, steps, "vcc", device, profiled);
   std::printf("  VCC:            %.0f ms per step (%.1f GFLOP/s), peak %.0f MiB (process peak RSS %.0f MiB)%s\n",
               v.median_ms, vcc_flops / (v.median_ms * 1e6), v.peak_mib,
               static_cast<double>(process_peak_rss_bytes()) / (1024.0 * 1024.0), sync_text(v).c_str());
@@ -299,6 +330,11 @@ int run(int argc, char** argv) {
   result["vcc_peak_mib"] = v.peak_mib;
   result["vcc_host_syncs_per_step"] = v.host_syncs >= 0 ? nlohmann::json(v.host_syncs) : nlohmann::json();
   result["device"] = device.str();
+  if (device.is_cpu()) result["cpu_tile_kernels"] = isa_name(cpu_isa());
+  if (profiled) {
+    std::printf("  profile of the VCC step:\n%s", profile::table(v.profile, steps).c_str());
+    result["vcc_profile"] = profile_json(v.profile, steps);
+  }
   if (!vcc_only) {
     const double measured = full.median_ms / v.median_ms;
     std::printf("  speed-up: measured %.2fx, predicted by FLOPs %.2fx (%.0f%% of predicted)\n", measured, flop_speedup,

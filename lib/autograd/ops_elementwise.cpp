@@ -17,7 +17,7 @@ Var unary(kernels::UnaryOp op, const Var& x, double a) {
       [op, a, saved_x, saved_y](const Tensor& g, const std::vector<bool>&) -> std::vector<Tensor> {
         return {kernels::unary_backward(op, saved_x, saved_y, g, a)};
       },
-      "unary");
+      kernels::op_name(op));
 }
 
 Var binary(kernels::BinaryOp op, const Var& a, const Var& b) {
@@ -30,7 +30,7 @@ Var binary(kernels::BinaryOp op, const Var& a, const Var& b) {
         kernels::binary_backward(op, av, bv, g, needs[0] ? &ga : nullptr, needs[1] ? &gb : nullptr);
         return {ga, gb};
       },
-      "binary");
+      kernels::op_name(op));
 }
 
 }  // namespace vcc

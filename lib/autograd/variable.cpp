@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <optional>
 #include <unordered_set>
 
+#include "autograd/op_profile.h"
 #include "kernels/elementwise.h"
 
 namespace vcc {
@@ -39,6 +41,7 @@ Var::Var(Tensor value, bool requires_grad) : node_(std::make_shared<Node>()) {
 }
 
 Var make_result(Tensor value, std::vector<Var> inputs, BackwardFn backward, const char* op, bool always_record) {
+  profile::op_recorded(op);
   Var out(std::move(value), false);
   Node& n = *out.node();
   n.op = op;
@@ -64,6 +67,7 @@ void Var::backward(const Tensor& grad_output) const {
   }
   VCC_CHECK(seed.shape() == shape(), "backward(): gradient ", seed.describe(), " for output ", value().describe());
 
+  std::optional<profile::Scope> walk(std::in_place, "backward: graph walk", profile::Phase::Other);
   // Collect the sub-graph that needs gradients. The list owns each node until it has
   // been processed, so clearing a processed node's inputs cannot free a pending one.
   std::vector<NodePtr> nodes;
@@ -80,12 +84,17 @@ void Var::backward(const Tensor& grad_output) const {
   // Inputs are always created before outputs, so decreasing sequence is topological.
   std::sort(nodes.begin(), nodes.end(), [](const NodePtr& a, const NodePtr& b) { return a->sequence > b->sequence; });
 
+  walk.reset();
   accumulate(*node_, seed);
   for (NodePtr& n : nodes) {
     if (!n->is_leaf && n->backward && n->grad.defined()) {
       std::vector<bool> needs(n->inputs.size());
       for (size_t i = 0; i < n->inputs.size(); ++i) needs[i] = n->inputs[i]->requires_grad;
-      std::vector<Tensor> grads = n->backward(n->grad, needs);
+      std::vector<Tensor> grads;
+      {
+        profile::Scope scope(n->op, profile::Phase::Backward);
+        grads = n->backward(n->grad, needs);
+      }
       VCC_CHECK(grads.size() == n->inputs.size(), "op ", n->op, " returned ", grads.size(), " gradients for ",
                 n->inputs.size(), " inputs");
       for (size_t i = 0; i < grads.size(); ++i) {
@@ -94,9 +103,11 @@ void Var::backward(const Tensor& grad_output) const {
                       broadcast_shapes(n->inputs[i]->value.shape(), grads[i].shape()) == grads[i].shape(),
                   "op ", n->op, ": gradient ", grads[i].describe(), " for input ", i, " of shape ",
                   n->inputs[i]->value.shape().str());
+        profile::Scope scope("gradient accumulation", profile::Phase::Other);
         accumulate(*n->inputs[i], std::move(grads[i]));
       }
     }
+    profile::Scope scope("backward: freeing saved tensors", profile::Phase::Other);
     if (!n->is_leaf) {
       // Free as we go: the intermediate gradient and everything the closure saved.
       n->grad = Tensor();

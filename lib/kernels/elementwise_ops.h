@@ -17,6 +17,18 @@ enum class UnaryOp {
 
 enum class BinaryOp { Add, Sub, Mul, Div, Max, Min };
 
+// Names for profiles and messages.
+constexpr const char* op_name(UnaryOp op) {
+  constexpr const char* names[] = {"neg",  "exp",       "log",       "sqrt",    "rsqrt", "tanh",
+                                   "relu", "gelu",      "gelu_tanh", "sigmoid", "abs",   "square",
+                                   "scale", "add_scalar", "pow",     "reciprocal"};
+  return names[static_cast<int>(op)];
+}
+constexpr const char* op_name(BinaryOp op) {
+  constexpr const char* names[] = {"add", "sub", "mul", "div", "max", "min"};
+  return names[static_cast<int>(op)];
+}
+
 // Unary functors: forward(x) and backward(x, y = forward(x), g) = g * dy/dx.
 // `a` is the op's scalar parameter (Scale, AddScalar, Pow), unused by the others.
 template <UnaryOp op>

@@ -12,6 +12,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops.h"
 #include "core/allocator.h"
+#include "core/cpu_isa.h"
 #include "core/parallel.h"
 #include "kernels/attention.h"
 #include "kernels/attention_ops.h"
@@ -541,6 +542,39 @@ TEST(AttentionDeterminism, ForwardAndGradientsIndependentOfThreadCount) {
   set_num_threads(saved);
   const char* names[] = {"out", "dq", "dk", "dv", "dkey_bias", "dtable"};
   for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(bitwise_equal(one[i], two[i])) << names[i];
+}
+
+// The tile products pick 512-bit or 256-bit code from the CPU at run time (core/cpu_isa.h);
+// a run must not depend on which: the same bits either way, forward and every gradient.
+TEST(AttentionDeterminism, SameBitsWithAvx512AndAvx2TileKernels) {
+  if (cpu_isa_available() < CpuIsa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512: only one path to run";
+  for (int64_t D : {64, 20}) {
+    Case c{"isa", 2, 150, 300, 3, D, 0.25};
+    c.mask = Mask::Random;
+    c.key_bias = true;
+    c.relative = Relative::Bidirectional;
+    c.custom_positions = true;
+    c.dropout = 0.1;
+    const Inputs in = make_inputs(c, 6);
+    auto run = [&](CpuIsa isa) {
+      const CpuIsa saved = cpu_isa_cap();
+      cap_cpu_isa(isa);
+      std::vector<Var> leaves{Var(in.q.to(DType::F32), true), Var(in.k.to(DType::F32), true),
+                              Var(in.v.to(DType::F32), true), Var(in.args.key_bias.to(DType::F32), true),
+                              Var(in.args.relative_bias_table.to(DType::F32), true)};
+      Generator gen;
+      gen.set_state(in.args.seed, in.args.offset);
+      Var out = attention(leaves[0], leaves[1], leaves[2], options_from(in.args, leaves[3], leaves[4], &gen));
+      out.backward(randn(out.shape(), 9, DType::F32));
+      cap_cpu_isa(saved);
+      std::vector<Tensor> results{out.value()};
+      for (const Var& l : leaves) results.push_back(l.grad());
+      return results;
+    };
+    const std::vector<Tensor> wide = run(CpuIsa::Avx512), narrow = run(CpuIsa::Avx2);
+    const char* names[] = {"out", "dq", "dk", "dv", "dkey_bias", "dtable"};
+    for (size_t i = 0; i < wide.size(); ++i) EXPECT_TRUE(bitwise_equal(wide[i], narrow[i])) << names[i] << ", D = " << D;
+  }
 }
 
 TEST(AttentionDropout, TakesOneGeneratorOffsetPerCall) {

@@ -1,113 +1,134 @@
-// Register-blocked tile GEMM: MR rows x NV vectors of C live in registers while k runs;
-// each step broadcasts one A element per row and loads NV vectors of a B row.
+// Register-blocked tile GEMM (tile_gemm_kernel.inc), compiled once per instruction set and
+// chosen per call from cpu_isa(): 512-bit vectors with 32 registers on AVX-512 CPUs, 256-bit
+// with 16 on AVX2, plain vector code elsewhere. Each element of C is the same chain of fused
+// multiply-adds over k in the AVX-512 and AVX2 copies, so both give the same bits
+// (tests/kernels/tile_gemm_test.cpp) and a run does not depend on which one the CPU took.
 #include "kernels/cpu/tile_gemm.h"
 
 #include <cstring>
+#include <vector>
+
+#include "core/cpu_isa.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Everything in a copy is inlined into its entry points, so that no out-of-line helper
+// compiled for one instruction set is ever called from another.
+#define VCC_INLINE inline __attribute__((always_inline))
 
 namespace vcc::kernels::cpu {
 namespace {
 
-// 32-byte vectors (AVX2 registers; GCC/Clang split them on narrower targets).
+// Without AVX2: the compiler lowers 256-bit vectors to what the target has; madd is a
+// multiply and an add (this file is compiled with -ffp-contract=off), so this copy's last
+// bits can differ from the others'.
+namespace generic {
+template <class T>
+struct Vec {
+  typedef T type __attribute__((vector_size(32)));
+};
+template <class V>
+VCC_INLINE V madd(V a, V b, V c) { return a * b + c; }
+VCC_INLINE Vec<float>::type splat(float x) { return Vec<float>::type{} + x; }
+VCC_INLINE Vec<double>::type splat(double x) { return Vec<double>::type{} + x; }
+#include "kernels/cpu/tile_gemm_kernel.inc"
+// Out-of-line entry points of this copy (compiled for its instruction set).
+void entry(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col, const float* b,
+           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  Kernel<float>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+}
+void entry(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
+           const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
+  Kernel<double>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+}
+}  // namespace generic
+
+#if defined(__x86_64__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace avx2 {
 template <class T>
 struct Vec;
 template <>
 struct Vec<float> {
-  typedef float type __attribute__((vector_size(32)));
+  using type = __m256;
 };
 template <>
 struct Vec<double> {
-  typedef double type __attribute__((vector_size(32)));
+  using type = __m256d;
 };
-template <class T>
-using vec_t = typename Vec<T>::type;
-template <class T>
-constexpr int kWidth = static_cast<int>(32 / sizeof(T));
-
-template <class T>
-inline vec_t<T> load(const T* p) {
-  vec_t<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+VCC_INLINE __m256 madd(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+VCC_INLINE __m256d madd(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
+VCC_INLINE __m256 splat(float x) { return _mm256_set1_ps(x); }
+VCC_INLINE __m256d splat(double x) { return _mm256_set1_pd(x); }
+#include "kernels/cpu/tile_gemm_kernel.inc"
+// Out-of-line entry points of this copy (compiled for its instruction set).
+void entry(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col, const float* b,
+           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  Kernel<float>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
-template <class T>
-inline void store(T* p, vec_t<T> v) {
-  std::memcpy(p, &v, sizeof v);
+void entry(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
+           const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
+  Kernel<double>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
+}  // namespace avx2
+#pragma GCC pop_options
 
-// 6 x 2 vectors of accumulators + 2 B vectors + 1 broadcast = 15 of the 16 AVX2 registers,
-// and 12 independent FMA chains cover the FMA latency (4-5 cycles at 2 per cycle).
-constexpr int kRows = 6;
-constexpr int kVecs = 2;
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+namespace avx512 {
+template <class T>
+struct Vec;
+template <>
+struct Vec<float> {
+  using type = __m512;
+};
+template <>
+struct Vec<double> {
+  using type = __m512d;
+};
+VCC_INLINE __m512 madd(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
+VCC_INLINE __m512d madd(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
+VCC_INLINE __m512 splat(float x) { return _mm512_set1_ps(x); }
+VCC_INLINE __m512d splat(double x) { return _mm512_set1_pd(x); }
+#include "kernels/cpu/tile_gemm_kernel.inc"
+// Out-of-line entry points of this copy (compiled for its instruction set).
+void entry(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col, const float* b,
+           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  Kernel<float>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+}
+void entry(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
+           const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
+  Kernel<double>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+}
+}  // namespace avx512
+#pragma GCC pop_options
+#endif
 
-// C[0:MR, 0:NV*W] (+)= alpha * A[0:MR, 0:k] B[0:k, 0:NV*W].
-template <class T, int MR, int NV>
-void micro(int64_t k, T alpha, const T* a, int64_t a_row, int64_t a_col, const T* b, int64_t ldb, T* c, int64_t ldc,
-           bool accumulate) {
-  constexpr int W = kWidth<T>;
-  vec_t<T> acc[MR][NV];
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) acc[r][v] = vec_t<T>{};
-  for (int64_t i = 0; i < k; ++i) {
-    vec_t<T> bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = load(b + i * ldb + v * W);
-    for (int r = 0; r < MR; ++r) {
-      const T ar = a[r * a_row + i * a_col];
-      for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
-    }
+template <class T>
+void tile_gemm_any(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_row, int64_t a_col, const T* b,
+                   int64_t ldb, T* c, int64_t ldc, bool accumulate) {
+#if defined(__x86_64__)
+  switch (cpu_isa()) {
+    case CpuIsa::Avx512: return avx512::entry(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+    case CpuIsa::Avx2: return avx2::entry(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+    case CpuIsa::Generic: break;
   }
-  for (int r = 0; r < MR; ++r)
-    for (int v = 0; v < NV; ++v) {
-      T* cp = c + r * ldc + v * W;
-      store(cp, accumulate ? load(cp) + alpha * acc[r][v] : alpha * acc[r][v]);
-    }
-}
-
-// Rows [0, m) in blocks of kRows, then one smaller block.
-template <class T, int NV>
-void row_blocks(int64_t m, int64_t k, T alpha, const T* a, int64_t a_row, int64_t a_col, const T* b, int64_t ldb,
-                T* c, int64_t ldc, bool accumulate) {
-  int64_t r0 = 0;
-  for (; r0 + kRows <= m; r0 += kRows)
-    micro<T, kRows, NV>(k, alpha, a + r0 * a_row, a_row, a_col, b, ldb, c + r0 * ldc, ldc, accumulate);
-  const T* ar = a + r0 * a_row;
-  T* cr = c + r0 * ldc;
-  switch (m - r0) {
-    case 1: micro<T, 1, NV>(k, alpha, ar, a_row, a_col, b, ldb, cr, ldc, accumulate); break;
-    case 2: micro<T, 2, NV>(k, alpha, ar, a_row, a_col, b, ldb, cr, ldc, accumulate); break;
-    case 3: micro<T, 3, NV>(k, alpha, ar, a_row, a_col, b, ldb, cr, ldc, accumulate); break;
-    case 4: micro<T, 4, NV>(k, alpha, ar, a_row, a_col, b, ldb, cr, ldc, accumulate); break;
-    case 5: micro<T, 5, NV>(k, alpha, ar, a_row, a_col, b, ldb, cr, ldc, accumulate); break;
-    default: break;
-  }
-}
-
-template <class T>
-void tile_gemm_impl(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t a_row, int64_t a_col, const T* b,
-                    int64_t ldb, T* c, int64_t ldc, bool accumulate) {
-  constexpr int W = kWidth<T>;
-  int64_t j0 = 0;
-  // Column panels of B: each stays in L1 while every row block of A streams past it.
-  for (; j0 + kVecs * W <= n; j0 += kVecs * W)
-    row_blocks<T, kVecs>(m, k, alpha, a, a_row, a_col, b + j0, ldb, c + j0, ldc, accumulate);
-  for (; j0 + W <= n; j0 += W) row_blocks<T, 1>(m, k, alpha, a, a_row, a_col, b + j0, ldb, c + j0, ldc, accumulate);
-  // Last n % W columns (small head sizes, ragged key tiles).
-  for (int64_t r = 0; r < m; ++r)
-    for (int64_t j = j0; j < n; ++j) {
-      T sum = 0;
-      for (int64_t i = 0; i < k; ++i) sum += a[r * a_row + i * a_col] * b[i * ldb + j];
-      c[r * ldc + j] = accumulate ? c[r * ldc + j] + alpha * sum : alpha * sum;
-    }
+#endif
+  generic::entry(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
 
 }  // namespace
 
 void tile_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col,
                const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  tile_gemm_impl(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+  tile_gemm_any(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
 void tile_gemm(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
                const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
-  tile_gemm_impl(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+  tile_gemm_any(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
 }
 
 }  // namespace vcc::kernels::cpu
