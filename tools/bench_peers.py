@@ -9,7 +9,8 @@ vcc never needs them), with the models built from their configs (random weights,
               autocast, at 512 and 4,096 tokens
   longformer  LongformerForQuestionAnswering, window 512, 64 global question tokens, 4,096 tokens
   bigbird     BigBirdForQuestionAnswering, block sparse (blocks of 64, 3 random), 4,096 tokens
-  vcc         vcc-bench (configs/bench/roberta-base-4k.yaml): full attention and VCC, fp32 and bf16
+  vcc         vcc-bench (configs/bench/roberta-base-4k.yaml): full attention and VCC, fp32 and bf16, with
+              attention dropout 0 (as SDPA above) and, at 4,096, 0.1 (as eager); hidden dropout 0.1 everywhere
 
 A step is forward, loss, backward and an AdamW update. Each case runs in its own process (its
 peak memory is its own; an out-of-memory kill is recorded as such) after a warm-up step, and
@@ -44,7 +45,11 @@ def cases():
             for attention in ("sdpa", "eager"):
                 out.append({"name": f"hf-roberta {attention} {precision} {length}", "peer": "hf-roberta",
                             "attention": attention, "precision": precision, "length": length})
-            out.append({"name": f"vcc {precision} {length}", "peer": "vcc", "precision": precision, "length": length})
+            # vcc with SDPA's attention dropout (0), and at 4,096 also with eager's (0.1): each is
+            # compared with the PyTorch case of the same attention dropout.
+            for dropout in (0.0, 0.1) if length > 512 else (0.0,):
+                out.append({"name": f"vcc {precision} {length}" + (" attention-dropout-0.1" if dropout else ""),
+                            "peer": "vcc", "precision": precision, "length": length, "attention_dropout": dropout})
     for peer in ("longformer", "bigbird"):
         out.append({"name": f"{peer} fp32 4096", "peer": peer, "precision": "fp32", "length": 4096})
     return out
@@ -128,7 +133,7 @@ def child(case, threads, warmup, steps):
 def run_vcc(case, build, threads, warmup, steps):
     command = [os.path.join(build, "bin", "vcc-bench"), "--config", VCC_CONFIG, "--length", str(case["length"]),
                "--precision", case["precision"], "--steps", str(steps), "--warmup", str(warmup),
-               "--threads", str(threads)]
+               "--threads", str(threads), "--set", f"model.attention_dropout={case['attention_dropout']}"]
     if case["length"] <= 512:  # only full attention is reported there; VCC's 44 fine blocks need more tokens
         command += ["--set", "model.vcc.fine_blocks=8"]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -178,11 +183,17 @@ def measure(case, args):
     return merged
 
 
+def attention_dropout(case):
+    if case["peer"] == "vcc":
+        return case.get("attention_dropout", 0.1)  # results from before the option was recorded ran 0.1
+    return 0.0 if case.get("attention") == "sdpa" else 0.1
+
+
 def table(results):
     """Markdown: one row per case, with vcc's ratio to PyTorch's SDPA in the same precision and length."""
     by = {r["name"]: r for r in results}
-    lines = ["| case | tokens | precision | ms per step | peak MiB | vs PyTorch SDPA, same precision |",
-             "|---|---:|---|---:|---:|---:|"]
+    lines = ["| case | tokens | precision | attention dropout | ms per step | peak MiB | PyTorch ms / vcc ms |",
+             "|---|---:|---|---:|---:|---:|---:|"]
     for r in results:
         rows = []
         if r["peer"] == "vcc":
@@ -194,13 +205,21 @@ def table(results):
             label = {"hf-roberta": f"PyTorch RoBERTa, {r.get('attention')} attention", "longformer": "HF Longformer",
                      "bigbird": "HF BigBird"}[r["peer"]]
             rows = [(label, r.get("ms"), r.get("peak_mib"))]
-        sdpa = by.get(f"hf-roberta sdpa {r['precision']} {r['length']}", {}).get("ms")
+        dropout = attention_dropout(r)
+        # The PyTorch case of the same precision, length and attention dropout: SDPA (0) or eager (0.1).
+        peer = by.get(f"hf-roberta {'eager' if dropout else 'sdpa'} {r['precision']} {r['length']}", {})
+        peer_ms = peer.get("ms") if "error" not in peer else None
         for label, ms, peak in rows:
             if "error" in r:
-                lines.append(f"| {label} | {r['length']} | {r['precision']} | {r['error']} | – | – |")
+                lines.append(f"| {label} | {r['length']} | {r['precision']} | {dropout} | {r['error']} | – | – |")
                 continue
-            ratio = f"{sdpa / ms:.2f}x faster" if sdpa and ms and r["peer"] == "vcc" else "–"
-            lines.append(f"| {label} | {r['length']} | {r['precision']} | {ms:,.0f} | "
+            if r["peer"] != "vcc":
+                ratio = "–"
+            elif peer_ms:
+                ratio = f"{peer_ms / ms:.2f}"
+            else:
+                ratio = f"PyTorch: {peer.get('error', 'not run')}"
+            lines.append(f"| {label} | {r['length']} | {r['precision']} | {dropout} | {ms:,.0f} | "
                          f"{'–' if peak is None else f'{peak:,.0f}'} | {ratio} |")
     return "\n".join(lines)
 
