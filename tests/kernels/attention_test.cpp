@@ -515,65 +515,58 @@ bool bitwise_equal(const Tensor& a, const Tensor& b) {
          std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }
 
-TEST(AttentionDeterminism, ForwardAndGradientsIndependentOfThreadCount) {
-  Case c{"det", 2, 150, 300, 3, 16, 0.25};
+// Every feature on, float32: the output and the gradients of q, k, v, key bias and table.
+Inputs every_feature(int64_t D, uint64_t seed) {
+  Case c{"all", 2, 150, 300, 3, D, 0.25};
   c.mask = Mask::Random;
   c.key_bias = true;
   c.relative = Relative::Bidirectional;
   c.custom_positions = true;
   c.dropout = 0.1;
   c.causal = true;
-  const Inputs in = make_inputs(c, 5);
-  auto run = [&](int threads) {
-    set_num_threads(threads);
-    std::vector<Var> leaves{Var(in.q.to(DType::F32), true), Var(in.k.to(DType::F32), true),
-                            Var(in.v.to(DType::F32), true), Var(in.args.key_bias.to(DType::F32), true),
-                            Var(in.args.relative_bias_table.to(DType::F32), true)};
-    Generator gen;
-    gen.set_state(in.args.seed, in.args.offset);
-    Var out = attention(leaves[0], leaves[1], leaves[2], options_from(in.args, leaves[3], leaves[4], &gen));
-    out.backward(randn(out.shape(), 8, DType::F32));
-    std::vector<Tensor> results{out.value()};
-    for (const Var& l : leaves) results.push_back(l.grad());
-    return results;
-  };
-  const int saved = num_threads();
-  const std::vector<Tensor> one = run(1), two = run(2);
-  set_num_threads(saved);
+  return make_inputs(c, seed);
+}
+std::vector<Tensor> output_and_gradients(const Inputs& in, uint64_t grad_seed) {
+  std::vector<Var> leaves{Var(in.q.to(DType::F32), true), Var(in.k.to(DType::F32), true),
+                          Var(in.v.to(DType::F32), true), Var(in.args.key_bias.to(DType::F32), true),
+                          Var(in.args.relative_bias_table.to(DType::F32), true)};
+  Generator gen;
+  gen.set_state(in.args.seed, in.args.offset);
+  Var out = attention(leaves[0], leaves[1], leaves[2], options_from(in.args, leaves[3], leaves[4], &gen));
+  out.backward(randn(out.shape(), grad_seed, DType::F32));
+  std::vector<Tensor> results{out.value()};
+  for (const Var& l : leaves) results.push_back(l.grad());
+  return results;
+}
+void expect_same_bits(const std::vector<Tensor>& a, const std::vector<Tensor>& b, const std::string& what) {
   const char* names[] = {"out", "dq", "dk", "dv", "dkey_bias", "dtable"};
-  for (size_t i = 0; i < one.size(); ++i) EXPECT_TRUE(bitwise_equal(one[i], two[i])) << names[i];
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(bitwise_equal(a[i], b[i])) << names[i] << ", " << what;
+}
+
+TEST(AttentionDeterminism, ForwardAndGradientsIndependentOfThreadCount) {
+  const Inputs in = every_feature(16, 5);
+  const int saved = num_threads();
+  set_num_threads(1);
+  const std::vector<Tensor> one = output_and_gradients(in, 8);
+  set_num_threads(2);
+  const std::vector<Tensor> two = output_and_gradients(in, 8);
+  set_num_threads(saved);
+  expect_same_bits(one, two, "1 vs 2 threads");
 }
 
 // The tile products pick 512-bit or 256-bit code from the CPU at run time (core/cpu_isa.h);
 // a run must not depend on which: the same bits either way, forward and every gradient.
 TEST(AttentionDeterminism, SameBitsWithAvx512AndAvx2TileKernels) {
   if (cpu_isa_available() < CpuIsa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512: only one path to run";
+  const CpuIsa saved = cpu_isa_cap();
   for (int64_t D : {64, 20}) {
-    Case c{"isa", 2, 150, 300, 3, D, 0.25};
-    c.mask = Mask::Random;
-    c.key_bias = true;
-    c.relative = Relative::Bidirectional;
-    c.custom_positions = true;
-    c.dropout = 0.1;
-    const Inputs in = make_inputs(c, 6);
-    auto run = [&](CpuIsa isa) {
-      const CpuIsa saved = cpu_isa_cap();
-      cap_cpu_isa(isa);
-      std::vector<Var> leaves{Var(in.q.to(DType::F32), true), Var(in.k.to(DType::F32), true),
-                              Var(in.v.to(DType::F32), true), Var(in.args.key_bias.to(DType::F32), true),
-                              Var(in.args.relative_bias_table.to(DType::F32), true)};
-      Generator gen;
-      gen.set_state(in.args.seed, in.args.offset);
-      Var out = attention(leaves[0], leaves[1], leaves[2], options_from(in.args, leaves[3], leaves[4], &gen));
-      out.backward(randn(out.shape(), 9, DType::F32));
-      cap_cpu_isa(saved);
-      std::vector<Tensor> results{out.value()};
-      for (const Var& l : leaves) results.push_back(l.grad());
-      return results;
-    };
-    const std::vector<Tensor> wide = run(CpuIsa::Avx512), narrow = run(CpuIsa::Avx2);
-    const char* names[] = {"out", "dq", "dk", "dv", "dkey_bias", "dtable"};
-    for (size_t i = 0; i < wide.size(); ++i) EXPECT_TRUE(bitwise_equal(wide[i], narrow[i])) << names[i] << ", D = " << D;
+    const Inputs in = every_feature(D, 6);
+    cap_cpu_isa(CpuIsa::Avx512);
+    const std::vector<Tensor> wide = output_and_gradients(in, 9);
+    cap_cpu_isa(CpuIsa::Avx2);
+    const std::vector<Tensor> narrow = output_and_gradients(in, 9);
+    cap_cpu_isa(saved);
+    expect_same_bits(wide, narrow, "D = " + std::to_string(D));
   }
 }
 

@@ -25,84 +25,35 @@ namespace {
 // multiply and an add (this file is compiled with -ffp-contract=off), so this copy's last
 // bits can differ from the others'.
 namespace generic {
-template <class T>
-struct Vec {
-  typedef T type __attribute__((vector_size(32)));
-};
+typedef float VecF __attribute__((vector_size(32)));
+typedef double VecD __attribute__((vector_size(32)));
 template <class V>
 VCC_INLINE V madd(V a, V b, V c) { return a * b + c; }
-VCC_INLINE Vec<float>::type splat(float x) { return Vec<float>::type{} + x; }
-VCC_INLINE Vec<double>::type splat(double x) { return Vec<double>::type{} + x; }
+VCC_INLINE VecF splat(float x) { return VecF{} + x; }
+VCC_INLINE VecD splat(double x) { return VecD{} + x; }
 #include "kernels/cpu/tile_gemm_kernel.inc"
-// Out-of-line entry points of this copy (compiled for its instruction set).
-void entry(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col, const float* b,
-           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  Kernel<float>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-}
-void entry(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
-           const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
-  Kernel<double>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-}
 }  // namespace generic
 
 #if defined(__x86_64__)
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 namespace avx2 {
-template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  using type = __m256;
-};
-template <>
-struct Vec<double> {
-  using type = __m256d;
-};
 VCC_INLINE __m256 madd(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
 VCC_INLINE __m256d madd(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
 VCC_INLINE __m256 splat(float x) { return _mm256_set1_ps(x); }
 VCC_INLINE __m256d splat(double x) { return _mm256_set1_pd(x); }
 #include "kernels/cpu/tile_gemm_kernel.inc"
-// Out-of-line entry points of this copy (compiled for its instruction set).
-void entry(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col, const float* b,
-           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  Kernel<float>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-}
-void entry(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
-           const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
-  Kernel<double>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-}
 }  // namespace avx2
 #pragma GCC pop_options
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma")
 namespace avx512 {
-template <class T>
-struct Vec;
-template <>
-struct Vec<float> {
-  using type = __m512;
-};
-template <>
-struct Vec<double> {
-  using type = __m512d;
-};
 VCC_INLINE __m512 madd(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
 VCC_INLINE __m512d madd(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
 VCC_INLINE __m512 splat(float x) { return _mm512_set1_ps(x); }
 VCC_INLINE __m512d splat(double x) { return _mm512_set1_pd(x); }
 #include "kernels/cpu/tile_gemm_kernel.inc"
-// Out-of-line entry points of this copy (compiled for its instruction set).
-void entry(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col, const float* b,
-           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  Kernel<float>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-}
-void entry(int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t a_row, int64_t a_col,
-           const double* b, int64_t ldb, double* c, int64_t ldc, bool accumulate) {
-  Kernel<double>::run(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-}
 }  // namespace avx512
 #pragma GCC pop_options
 #endif
