@@ -19,7 +19,11 @@ struct Dropout {
   VCC_HOST_DEVICE static void keep4(uint64_t seed, uint64_t offset, uint64_t q, double p, bool out[4]) {
     uint32_t r[4];
     Philox::draw(seed, q, offset, r);
-    for (int j = 0; j < 4; ++j) out[j] = static_cast<float>(r[j] >> 8) * (1.0f / 16777216.0f) >= p;
+    for (int j = 0; j < 4; ++j) out[j] = keep_word(r[j], p);
+  }
+  // The keep test on one 32-bit Philox word: its uniform (24 bits) is at least p.
+  VCC_HOST_DEVICE static bool keep_word(uint32_t word, double p) {
+    return static_cast<float>(word >> 8) * (1.0f / 16777216.0f) >= p;
   }
   // Kept elements scaled by 1 / (1 - p), the rest zero.
   template <class T>

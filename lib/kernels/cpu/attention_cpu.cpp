@@ -15,6 +15,7 @@
 #include "core/parallel.h"
 #include "kernels/attention.h"
 #include "kernels/attention_ops.h"
+#include "kernels/cpu/philox_lanes.h"
 #include "kernels/cpu/tile_gemm.h"
 
 namespace vcc::kernels::cpu {
@@ -183,12 +184,12 @@ struct Problem {
   }
 
   // Dropout multipliers of row i for keys j0..j0+cols: keep_scale or 0. Each Philox block
-  // is drawn once for its four elements (into `words`, cols + 8 entries), then the keep test
-  // runs vectorised on the integers.
+  // is drawn once for its four elements (into `words`, cols + 8 entries; the blocks side by
+  // side in vector lanes), then the keep test runs vectorised on the integers.
   void dropout_row(int64_t b, int64_t h, int64_t i, int64_t j0, int64_t cols, T* factor, uint32_t* words) const {
     const uint64_t first = dropout_index(b, h, i, j0, H, Nq, Nk);
     const uint64_t block0 = first >> 2, blocks = ((first + cols + 3) >> 2) - block0;
-    for (uint64_t c = 0; c < blocks; ++c) Philox::draw(seed, block0 + c, offset, words + 4 * c);
+    philox_consecutive(seed, block0, blocks, offset, words);
     const uint32_t* w = words + (first & 3);
 #pragma omp simd
     for (int64_t j = 0; j < cols; ++j) factor[j] = dropout_keep_word(w[j], drop_threshold) ? keep_scale : T(0);
