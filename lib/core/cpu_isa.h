@@ -1,8 +1,8 @@
 #pragma once
 // The vector instruction set of the CPU running this process, for the hand-written kernels
-// that pick their code at run time (cpu/tile_gemm.cpp): a portable x86-64-v3 build still
-// runs 512-bit code on an AVX-512 CPU, and a native build never needs the instructions of the
-// machine it was built on to run the other paths. (oneDNN picks its own GEMM kernels.)
+// that pick their code at run time (kernels/cpu/tile_gemm.cpp, kernels/cpu/philox_lanes.cpp):
+// a portable x86-64-v3 build still runs 512-bit code on an AVX-512 CPU. (oneDNN picks its own
+// GEMM kernels.)
 //
 // VCC_CPU_ISA=avx2 (or generic) caps the choice for the whole process; cap_cpu_isa does it
 // in code: tests run both paths on one machine, benchmarks measure what AVX-512 buys.
