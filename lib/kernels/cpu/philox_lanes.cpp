@@ -25,8 +25,10 @@ constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;  // and key incre
 // intrinsics. GCC 12's AVX-512 headers pass an undefined vector as the unused merge source of
 // the masked builtins behind the unmasked intrinsics, and -Wmaybe-uninitialized flags it.
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 __attribute__((target("avx512f"))) void consecutive_avx512(uint64_t seed, uint64_t first, uint64_t count,
                                                             uint64_t counter_hi, uint32_t* out) {
@@ -58,7 +60,9 @@ __attribute__((target("avx512f"))) void consecutive_avx512(uint64_t seed, uint64
     std::memcpy(out + 4 * base, words, 4 * std::min<uint64_t>(8, count - base) * sizeof(uint32_t));
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 __attribute__((target("avx2"))) void consecutive_avx2(uint64_t seed, uint64_t first, uint64_t count,
                                                        uint64_t counter_hi, uint32_t* out) {
