@@ -183,10 +183,9 @@ Timing time_steps(const models::ModelConfig& config, int64_t length, const Bench
 
 // Per step: [{"name", "phase", "ms", "calls"}, ...], largest first.
 nlohmann::json profile_json(const std::vector<profile::Row>& rows, int steps) {
-  static const char* phases[] = {"forward", "backward", "recompute", "other"};
   nlohmann::json out = nlohmann::json::array();
   for (const profile::Row& r : rows)
-    out.push_back({{"name", r.name}, {"phase", phases[static_cast<int>(r.phase)]}, {"ms", r.ms / steps},
+    out.push_back({{"name", r.name}, {"phase", profile::phase_name(r.phase)}, {"ms", r.ms / steps},
                    {"calls", static_cast<double>(r.calls) / steps}});
   return out;
 }

@@ -51,6 +51,11 @@ void charge_open(Clock::time_point t) {
 
 }  // namespace
 
+const char* phase_name(Phase phase) {
+  static const char* names[] = {"forward", "backward", "recompute", "other"};
+  return names[static_cast<int>(phase)];
+}
+
 void start(Device device) {
   g_rows.clear();
   g_scopes.clear();
@@ -96,8 +101,9 @@ std::string table(const std::vector<Row>& rows, int steps, int max_lines) {
   }
   std::string out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "  %-34s %10s %10s %10s %10s %8s %10s %6s\n", "op or phase (ms per step)", "forward",
-                "backward", "recompute", "other", "calls", "total", "share");
+  std::snprintf(buf, sizeof buf, "  %-34s %10s %10s %10s %10s %8s %10s %6s\n", "op or phase (ms per step)",
+                phase_name(Phase::Forward), phase_name(Phase::Backward), phase_name(Phase::Recompute),
+                phase_name(Phase::Other), "calls", "total", "share");
   out += buf;
   for (const Line& l : lines) {
     std::snprintf(buf, sizeof buf, "  %-34.34s %10.1f %10.1f %10.1f %10.1f %8.0f %10.1f %5.1f%%\n", l.name.c_str(), l.ms[0],

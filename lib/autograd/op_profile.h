@@ -22,6 +22,9 @@ namespace vcc::profile {
 
 enum class Phase { Forward, Backward, Recompute, Other };  // Recompute: a checkpointed op re-run in backward
 
+// "forward", "backward", "recompute", "other".
+const char* phase_name(Phase phase);
+
 struct Row {
   std::string name;
   Phase phase = Phase::Other;
