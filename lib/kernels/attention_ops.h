@@ -2,7 +2,6 @@
 // Fused-attention per-element math shared by the CPU and CUDA kernels: T5 relative-position
 // buckets, masking and dropout rules, and the online-softmax update (with a vectorisable exp).
 #include <cstdint>
-#include <cstring>
 
 #include "core/hostdevice.h"
 #include "core/math.h"
@@ -78,69 +77,9 @@ VCC_HOST_DEVICE bool dropout_keep_word(uint32_t word, uint32_t threshold) { retu
 
 // ---- online softmax ----
 
-namespace detail {
-VCC_HOST_DEVICE float bits_to_float(int32_t i) {
-#if defined(__CUDA_ARCH__)
-  return __int_as_float(i);
-#else
-  float f;
-  std::memcpy(&f, &i, sizeof f);
-  return f;
-#endif
-}
-VCC_HOST_DEVICE int32_t float_to_bits(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_int(f);
-#else
-  int32_t i;
-  std::memcpy(&i, &f, sizeof i);
-  return i;
-#endif
-}
-// a * b + c, fused where the target has FMA (one rounding, one instruction per element).
-VCC_HOST_DEVICE float madd(float a, float b, float c) {
-#if defined(__CUDA_ARCH__) || defined(__FMA__)
-  return fmaf(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
-}  // namespace detail
-
-// exp(x) for float32 without calls or branches, so that a loop over it vectorises (glibc's
-// expf only vectorises under -ffast-math, which the build does not use). x = k ln2 + r with
-// |r| <= ln2/2 (Cody-Waite split of ln2), exp(r) by its Taylor series to r^7 (truncation
-// error < 6e-9 relative), and 2^k applied in two halves so that results in the subnormal
-// range and up to FLT_MAX stay right. Within 2 ulp of the correctly rounded value; exactly
-// 1 at 0, 0 for x < -104 (including -inf), +inf for x > 88.73.
-VCC_HOST_DEVICE float exp_fast(float x) {
-  // Clamping (not selecting afterwards) keeps the loop free of branches: at -104 the two
-  // scalings round the result to 0, at 89 they overflow it to +inf, as exp would.
-  float xc = x < -104.0f ? -104.0f : x;
-  xc = xc > 89.0f ? 89.0f : xc;
-  // Round x * log2(e) to the nearest integer by adding 1.5 * 2^23: the integer lands in
-  // the low mantissa bits, both as a float (kf) and as bits (k).
-  const float shifter = 12582912.0f;
-  const float t = detail::madd(xc, 1.44269504088896341f, shifter);
-  const float kf = t - shifter;
-  const int32_t k = detail::float_to_bits(t) - detail::float_to_bits(shifter);
-  float r = detail::madd(kf, -0.693359375f, xc);  // ln2 high part: 9 bits, so kf * hi is exact
-  r = detail::madd(kf, 2.12194440e-4f, r);        // -(ln2 - hi)
-  float p = 1.0f / 5040.0f;
-  p = detail::madd(p, r, 1.0f / 720.0f);
-  p = detail::madd(p, r, 1.0f / 120.0f);
-  p = detail::madd(p, r, 1.0f / 24.0f);
-  p = detail::madd(p, r, 1.0f / 6.0f);
-  p = detail::madd(p, r, 0.5f);
-  p = detail::madd(p, r, 1.0f);
-  p = detail::madd(p, r, 1.0f);
-  const int32_t k1 = k >> 1, k2 = k - k1;
-  return p * detail::bits_to_float((k1 + 127) << 23) * detail::bits_to_float((k2 + 127) << 23);
-}
-
 // The exponential the softmax uses: exp_fast for float32, libm for float64 (the reference
 // and gradient-check precision, where speed does not matter).
-VCC_HOST_DEVICE float softmax_exp(float x) { return exp_fast(x); }
+VCC_HOST_DEVICE float softmax_exp(float x) { return math::exp_fast(x); }
 VCC_HOST_DEVICE double softmax_exp(double x) { return math::exp(x); }
 
 // Factor that rescales a row's running sum and output when its running max grows from

@@ -61,19 +61,13 @@ VCC_UNARY(Pow, math::pow(x, a), g * a * math::pow(x, a - T(1)))
 VCC_UNARY(Reciprocal, T(1) / x, -g * y * y)
 #undef VCC_UNARY
 
-// GELU, exact form (BERT/RoBERTa "gelu"): x * Phi(x).
+// GELU, exact form (BERT/RoBERTa "gelu"): x * Phi(x), Phi the standard normal CDF.
 template <>
 struct Unary<UnaryOp::GeluErf> {
   template <class T>
-  VCC_HOST_DEVICE static T forward(T x, T) {
-    return T(0.5) * x * (T(1) + math::erf(x * T(0.70710678118654752440)));
-  }
+  VCC_HOST_DEVICE static T forward(T x, T) { return x * math::normal_cdf(x); }
   template <class T>
-  VCC_HOST_DEVICE static T backward(T x, T, T g, T) {
-    T cdf = T(0.5) * (T(1) + math::erf(x * T(0.70710678118654752440)));
-    T pdf = math::exp(T(-0.5) * x * x) * T(0.39894228040143267794);
-    return g * (cdf + x * pdf);
-  }
+  VCC_HOST_DEVICE static T backward(T x, T, T g, T) { return g * (math::normal_cdf(x) + x * math::normal_pdf(x)); }
 };
 
 // GELU, tanh approximation (T5 v1.1 "gelu_new").

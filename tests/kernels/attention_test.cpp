@@ -372,29 +372,6 @@ TEST(RelativePositionBucket, ClampingToMaxDistanceKeepsTheBucket) {
   }
 }
 
-// ---------------------------------------------------------------- exp
-
-TEST(AttentionExp, WithinTwoUlpOfCorrectlyRoundedExp) {
-  double worst_ulp = 0;
-  for (int64_t step = 0; step <= 2000000; ++step) {
-    const float x = -87.0f + 175.0f * static_cast<float>(step) / 2000000.0f;
-    const double exact = std::exp(static_cast<double>(x));
-    const float rounded = static_cast<float>(exact);
-    if (std::isinf(rounded)) continue;
-    const double ulp = std::nextafter(rounded, INFINITY) - rounded;
-    worst_ulp = std::max(worst_ulp, std::fabs(ka::exp_fast(x) - exact) / ulp);
-  }
-  EXPECT_LE(worst_ulp, 2.0);
-  EXPECT_EQ(ka::exp_fast(0.0f), 1.0f);
-  EXPECT_EQ(ka::exp_fast(-INFINITY), 0.0f);
-  EXPECT_EQ(ka::exp_fast(-150.0f), 0.0f);
-  EXPECT_EQ(ka::exp_fast(89.0f), INFINITY);
-  EXPECT_EQ(ka::exp_fast(INFINITY), INFINITY);
-  // Subnormal results are right to within their (coarse) spacing.
-  EXPECT_NEAR(ka::exp_fast(-100.0f), std::exp(-100.0), 2e-45);
-  EXPECT_TRUE(std::isnan(ka::exp_fast(NAN)));
-}
-
 TEST(AttentionDropoutRule, WordThresholdAgreesWithPhiloxUniform) {
   for (float p : {0.1f, 0.25f, 0.3f, 0.5f, 0.9f}) {
     const uint32_t threshold = ka::dropout_word_threshold(p);

@@ -59,8 +59,10 @@ void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& 
       using F = Unary<decltype(tag)::value>;
       parallel_for(0, x.numel(), kGrain, [&](int64_t b, int64_t e) {
         if (yp) {
+#pragma omp simd
           for (int64_t i = b; i < e; ++i) o[i] = F::backward(xp[i], yp[i], gp[i], av);
         } else {
+#pragma omp simd
           for (int64_t i = b; i < e; ++i) o[i] = F::backward(xp[i], F::forward(xp[i], av), gp[i], av);
         }
       });
