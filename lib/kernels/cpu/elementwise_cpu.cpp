@@ -1,4 +1,5 @@
 // CPU launchers for element-wise ops: loops over the functors of kernels/elementwise_ops.h.
+#include <algorithm>
 #include <type_traits>
 
 #include "kernels/cpu/strided_loop.h"
@@ -62,8 +63,17 @@ void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& 
 #pragma omp simd
           for (int64_t i = b; i < e; ++i) o[i] = F::backward(xp[i], yp[i], gp[i], av);
         } else {
+          // The output is recomputed a chunk at a time into a buffer: a loop computing it inside
+          // the backward's expression does not vectorise (GCC 12 gives up on GELU's selects).
+          constexpr int64_t kChunk = 256;
+          scalar_t yb[kChunk];
+          for (int64_t c = b; c < e; c += kChunk) {
+            const int64_t n = std::min(kChunk, e - c);
 #pragma omp simd
-          for (int64_t i = b; i < e; ++i) o[i] = F::backward(xp[i], F::forward(xp[i], av), gp[i], av);
+            for (int64_t i = 0; i < n; ++i) yb[i] = F::forward(xp[c + i], av);
+#pragma omp simd
+            for (int64_t i = 0; i < n; ++i) o[c + i] = F::backward(xp[c + i], yb[i], gp[c + i], av);
+          }
         }
       });
     });
