@@ -73,7 +73,14 @@ void copy_to_bf16(const Tensor& dst, const Tensor& src, const Strides& ss) {
   const int rank = dst.dim();
   const int64_t ds = rank ? dst.strides()[rank - 1] : 1, sst = rank ? ss[rank - 1] : 1;
   for_each_row<2>(dst.shape(), strides, 1 << 16, [&](int64_t n, const int64_t (&off)[2]) {
-    for (int64_t i = 0; i < n; ++i) d[off[0] + i * ds] = float_to_bf16(static_cast<float>(s[off[1] + i * sst]));
+    if (ds == 1 && sst == 1) {  // the common case (a Linear's input or weight): vectorised
+      uint16_t* dp = d + off[0];
+      const Src* sp = s + off[1];
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) dp[i] = float_to_bf16(static_cast<float>(sp[i]));
+    } else {
+      for (int64_t i = 0; i < n; ++i) d[off[0] + i * ds] = float_to_bf16(static_cast<float>(s[off[1] + i * sst]));
+    }
   });
 }
 template <class Dst>
@@ -84,7 +91,14 @@ void copy_from_bf16(const Tensor& dst, const Tensor& src, const Strides& ss) {
   const int rank = dst.dim();
   const int64_t ds = rank ? dst.strides()[rank - 1] : 1, sst = rank ? ss[rank - 1] : 1;
   for_each_row<2>(dst.shape(), strides, 1 << 16, [&](int64_t n, const int64_t (&off)[2]) {
-    for (int64_t i = 0; i < n; ++i) d[off[0] + i * ds] = static_cast<Dst>(bf16_to_float(s[off[1] + i * sst]));
+    if (ds == 1 && sst == 1) {
+      Dst* dp = d + off[0];
+      const uint16_t* sp = s + off[1];
+#pragma omp simd
+      for (int64_t i = 0; i < n; ++i) dp[i] = static_cast<Dst>(bf16_to_float(sp[i]));
+    } else {
+      for (int64_t i = 0; i < n; ++i) d[off[0] + i * ds] = static_cast<Dst>(bf16_to_float(s[off[1] + i * sst]));
+    }
   });
 }
 
@@ -114,21 +128,6 @@ void host_copy(const Tensor& dst, const Tensor& src, const Strides& src_strides)
 }
 
 }  // namespace
-
-uint16_t float_to_bf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if (std::isnan(f)) return 0x7fc0;
-  uint32_t rounding = 0x7fff + ((u >> 16) & 1);
-  return static_cast<uint16_t>((u + rounding) >> 16);
-}
-
-float bf16_to_float(uint16_t h) {
-  uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
 
 void register_device_copy_hooks(DeviceCopyHooks hooks) { g_device_hooks = hooks; }
 

@@ -124,8 +124,20 @@ struct DeviceCopyHooks {
 };
 void register_device_copy_hooks(DeviceCopyHooks hooks);
 
-// bfloat16 <-> float on the host (round to nearest even), used by conversions and tests.
-uint16_t float_to_bf16(float f);
-float bf16_to_float(uint16_t h);
+// bfloat16 <-> float on the host (round to nearest even; every NaN becomes the quiet NaN
+// 0x7fc0), used by conversions and tests. Inline and without branches, so that conversion
+// loops vectorise.
+inline uint16_t float_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  return static_cast<uint16_t>((u & 0x7fffffffu) > 0x7f800000u ? 0x7fc0u : rounded);
+}
+inline float bf16_to_float(uint16_t h) {
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
 
 }  // namespace vcc
