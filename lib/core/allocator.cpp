@@ -1,10 +1,14 @@
 #include "core/allocator.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <new>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/emu_device.h"
 #include "core/error.h"
@@ -12,31 +16,103 @@
 namespace vcc {
 namespace {
 
-// Host memory, 64-byte aligned. No caching: glibc already reuses freed blocks well, and
-// large blocks go straight to mmap so freed activations really return to the system.
+// AddressSanitizer must see every free to catch a use after it, so its builds keep nothing.
+#if defined(__SANITIZE_ADDRESS__)
+#define VCC_HOST_CACHE_DEFAULT_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VCC_HOST_CACHE_DEFAULT_OFF 1
+#endif
+#endif
+
+// Host memory, 64-byte aligned. Small blocks come from glibc, which reuses them well. Large
+// blocks (1 MiB and up) are kept when freed and handed out again for a request of the same
+// size (rounded to whole pages): glibc maps such blocks afresh every time, and a training
+// step allocates the same activation sizes step after step, so without reuse each step
+// faulted in gigabytes of new pages. At 4K tokens that was a fifth of a VCC step (casts,
+// adds and GELU ran at page-fault speed; docs/benchmarks.md). The cache holds at most the
+// highest live total seen so far (at least 256 MiB), so a process never holds more than
+// twice its peak; VCC_HOST_CACHE_MIB=N caps it at N MiB instead, 0 turns it off.
 class CpuAllocator final : public Allocator {
  public:
+  CpuAllocator() {
+#ifdef VCC_HOST_CACHE_DEFAULT_OFF
+    fixed_cap_ = 0;
+#endif
+    const char* v = std::getenv("VCC_HOST_CACHE_MIB");
+    if (v && *v) fixed_cap_ = static_cast<int64_t>(std::strtoull(v, nullptr, 10)) << 20;
+  }
+  ~CpuAllocator() override { release_cache(); }
+
   void* allocate(size_t nbytes) override {
-    size_t rounded = (nbytes + kAlignment - 1) / kAlignment * kAlignment;
-    if (rounded == 0) rounded = kAlignment;
-    void* p = std::aligned_alloc(kAlignment, rounded);
+    const size_t rounded = round_up(nbytes);
+    void* p = rounded >= kCachedBlock ? take_cached(rounded) : nullptr;
+    if (!p) p = std::aligned_alloc(kAlignment, rounded);
+    if (!p && release_cache() > 0) p = std::aligned_alloc(kAlignment, rounded);
     if (!p) VCC_FAIL("out of host memory allocating ", nbytes, " bytes (live ", live_.load(), " bytes)");
     int64_t live = live_.fetch_add(static_cast<int64_t>(nbytes)) + static_cast<int64_t>(nbytes);
     int64_t peak = peak_.load();
     while (live > peak && !peak_.compare_exchange_weak(peak, live)) {}
+    int64_t highest = highest_live_.load();
+    while (live > highest && !highest_live_.compare_exchange_weak(highest, live)) {}
     count_.fetch_add(1);
     return p;
   }
   void deallocate(void* p, size_t nbytes) override {
     if (emu::in_use()) emu::poison(p, nbytes);  // see emu::in_use
-    std::free(p);
+    const size_t rounded = round_up(nbytes);
+    if (rounded < kCachedBlock || !keep_cached(p, rounded)) std::free(p);
     live_.fetch_sub(static_cast<int64_t>(nbytes));
   }
-  MemoryStats stats() const override { return {live_.load(), peak_.load(), count_.load()}; }
+  MemoryStats stats() const override {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    return {live_.load(), peak_.load(), count_.load(), cached_bytes_};
+  }
   void reset_peak() override { peak_.store(live_.load()); }
 
+  // Frees every kept block; returns the bytes given back.
+  int64_t release_cache() {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    const int64_t released = cached_bytes_;
+    for (auto& [size, blocks] : cache_)
+      for (void* p : blocks) std::free(p);
+    cache_.clear();
+    cached_bytes_ = 0;
+    return released;
+  }
+
  private:
-  std::atomic<int64_t> live_{0}, peak_{0}, count_{0};
+  static constexpr size_t kCachedBlock = size_t{128} << 10;
+  static constexpr int64_t kMinimumCap = int64_t{256} << 20;
+
+  // Large sizes round to whole pages, so that near sizes share a cache entry.
+  static size_t round_up(size_t nbytes) {
+    const size_t unit = nbytes >= kCachedBlock ? 4096 : kAlignment;
+    return std::max((nbytes + unit - 1) / unit * unit, unit);
+  }
+  void* take_cached(size_t rounded) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto it = cache_.find(rounded);
+    if (it == cache_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_bytes_ -= static_cast<int64_t>(rounded);
+    return p;
+  }
+  bool keep_cached(void* p, size_t rounded) {
+    const int64_t cap = fixed_cap_ >= 0 ? fixed_cap_ : std::max(kMinimumCap, highest_live_.load());
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (cached_bytes_ + static_cast<int64_t>(rounded) > cap) return false;
+    cache_[rounded].push_back(p);
+    cached_bytes_ += static_cast<int64_t>(rounded);
+    return true;
+  }
+
+  std::atomic<int64_t> live_{0}, peak_{0}, count_{0}, highest_live_{0};
+  int64_t fixed_cap_ = -1;  // -1: the adaptive cap
+  mutable std::mutex cache_mutex_;
+  std::unordered_map<size_t, std::vector<void*>> cache_;  // kept blocks by rounded size
+  int64_t cached_bytes_ = 0;
 };
 
 CpuAllocator& cpu_allocator() {
@@ -69,6 +145,7 @@ void register_allocator(DeviceKind kind, Allocator* allocator) {
 }
 
 MemoryStats cpu_memory_stats() { return cpu_allocator().stats(); }
+int64_t release_cpu_cache() { return cpu_allocator().release_cache(); }
 void reset_cpu_peak_memory() { cpu_allocator().reset_peak(); }
 int64_t process_rss_bytes() { return read_status_kb("VmRSS:"); }
 int64_t process_peak_rss_bytes() { return read_status_kb("VmHWM:"); }

@@ -14,6 +14,7 @@ struct MemoryStats {
   int64_t live_bytes = 0;
   int64_t peak_bytes = 0;
   int64_t allocations = 0;
+  int64_t cached_bytes = 0;  // host: freed large blocks kept for reuse (core/allocator.cpp)
 };
 
 class Allocator {
@@ -32,6 +33,8 @@ void register_allocator(DeviceKind kind, Allocator* allocator);
 // Shorthands for the host allocator's counters.
 MemoryStats cpu_memory_stats();
 void reset_cpu_peak_memory();
+// Gives the host allocator's kept blocks back to the system; returns their bytes.
+int64_t release_cpu_cache();
 
 // Resident set size of this process now and its high-water mark (from /proc), in bytes.
 int64_t process_rss_bytes();
