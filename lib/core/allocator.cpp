@@ -26,8 +26,8 @@ namespace {
 #endif
 
 // Host memory, 64-byte aligned. Small blocks come from glibc, which reuses them well. Large
-// blocks (1 MiB and up) are kept when freed and handed out again for a request of the same
-// size (rounded to whole pages): glibc maps such blocks afresh every time, and a training
+// blocks (128 KiB and up, what glibc would map) are kept when freed and handed out again for a
+// request of the same size (rounded to whole pages): glibc maps such blocks afresh, and a training
 // step allocates the same activation sizes step after step, so without reuse each step
 // faulted in gigabytes of new pages. At 4K tokens that was a fifth of a VCC step (casts,
 // adds and GELU ran at page-fault speed; docs/benchmarks.md). The cache holds at most the
