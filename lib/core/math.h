@@ -87,7 +87,6 @@ VCC_HOST_DEVICE float exp_fast(float x) {
   return p * detail::bits_to_float((k1 + 127) << 23) * detail::bits_to_float((k2 + 127) << 23);
 }
 
-
 // The standard normal CDF Phi(x) and density phi(x) (GELU and its derivative). For float32
 // without calls or branches, so that a loop over them vectorises, as exp_fast: the tail
 // P(N < -|x|) = erfc(|x| / sqrt 2) / 2 comes from the Chebyshev fit of erfc in Numerical

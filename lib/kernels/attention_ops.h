@@ -1,6 +1,7 @@
 #pragma once
 // Fused-attention per-element math shared by the CPU and CUDA kernels: T5 relative-position
-// buckets, masking and dropout rules, and the online-softmax update (with a vectorisable exp).
+// buckets, masking and dropout rules, and the online-softmax update (over core/math.h's
+// vectorisable exp_fast).
 #include <cstdint>
 
 #include "core/hostdevice.h"
