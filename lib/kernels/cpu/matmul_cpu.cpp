@@ -1,10 +1,10 @@
-// CPU GEMM: float32/float64 through OpenBLAS (cblas), bfloat16 through oneDNN
-// (cpu/dnnl_gemm.h), always single-threaded inside: the library splits each product into
+// CPU GEMM: float32 and bfloat16 through oneDNN (cpu/dnnl_gemm.h), float64 through
+// OpenBLAS (cblas), always single-threaded inside: the library splits each product into
 // tiles of C whose boundaries depend only on the shape, and runs the tiles in parallel.
 // OpenBLAS's own threading picks different kernels/blockings for different thread counts
 // (results differed in the last bits between 1 and 2 threads), so leaving the split to it
-// would break bit-exact determinism. float32 stays on OpenBLAS by default (VCC_SGEMM=onednn
-// selects oneDNN; docs/benchmarks.md).
+// would break bit-exact determinism. VCC_SGEMM=openblas puts float32 back on OpenBLAS
+// (docs/benchmarks.md).
 #include <cblas.h>
 
 #include <algorithm>
@@ -35,13 +35,15 @@ MatrixLayout layout_of(const Tensor& t, bool transpose) {
   return {CblasNoTrans, 0, false};
 }
 
-// float32 through OpenBLAS unless VCC_SGEMM=onednn (read once). oneDNN's tiles measured a
-// few percent faster at 1024^3 but equal at the model level, and switching changes the bits
-// of every float32 run (the quick start's seed-1 run then stayed on its plateau).
+// float32 through oneDNN unless VCC_SGEMM=openblas (read once). On an idle Zen 4 oneDNN's
+// single-threaded tiles ran 1024^3 about 10% faster than OpenBLAS's and a RoBERTa-base step
+// at 512 tokens 9% faster (docs/benchmarks.md); OpenBLAS stays selectable to compare bits.
 bool float32_through_dnnl() {
   static const bool dnnl = [] {
     const char* v = std::getenv("VCC_SGEMM");
-    return v != nullptr && std::string(v) == "onednn";
+    const std::string choice = v == nullptr ? "onednn" : v;
+    VCC_USER_CHECK(choice == "onednn" || choice == "openblas", "VCC_SGEMM=", choice, ": expected onednn or openblas");
+    return choice == "onednn";
   }();
   return dnnl;
 }
@@ -93,6 +95,7 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     VCC_CHECK(a_in.dtype() == DType::BF16 && b_in.dtype() == DType::BF16, "gemm of ", a_in.describe(), " and ",
               b_in.describe(), " into ", c.describe());
   }
+  if (c.dtype() == DType::F32) (void)float32_through_dnnl();  // a bad VCC_SGEMM fails here, not in a worker
   keep_blas_single_threaded();
   Tensor a = a_in, b = b_in;
   MatrixLayout la = layout_of(a, trans_a), lb = layout_of(b, trans_b);
