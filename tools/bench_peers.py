@@ -11,6 +11,8 @@ vcc never needs them), with the models built from their configs (random weights,
   bigbird     BigBirdForQuestionAnswering, block sparse (blocks of 64, 3 random), 4,096 tokens
   vcc         vcc-bench (configs/bench/roberta-base-4k.yaml): full attention and VCC, fp32 and bf16, with
               attention dropout 0 (as SDPA above) and, at 4,096, 0.1 (as eager); hidden dropout 0.1 everywhere
+  kernels     vcc-bench-kernels: vcc's GEMM against oneDNN's and OpenBLAS's own at 1024^3, fp32 and bf16
+              (interleaved rounds), and the fused attention at 4,096 tokens against the sgemm rate
 
 A step is forward, loss, backward and an AdamW update. Each case runs in its own process (its
 peak memory is its own; an out-of-memory kill is recorded as such) after a warm-up step, and
@@ -52,6 +54,7 @@ def cases():
                             "peer": "vcc", "precision": precision, "length": length, "attention_dropout": dropout})
     for peer in ("longformer", "bigbird"):
         out.append({"name": f"{peer} fp32 4096", "peer": peer, "precision": "fp32", "length": 4096})
+    out.append({"name": "vcc kernels gemm 1024 attention 4096", "peer": "vcc-kernels", "gemm_size": 1024, "length": 4096})
     return out
 
 
@@ -144,6 +147,16 @@ def run_vcc(case, build, threads, warmup, steps):
             "vcc_peak_mib": result.get("vcc_peak_mib"), "command": " ".join(command[1:])}
 
 
+def run_kernels(case, build, threads):
+    """vcc-bench-kernels once: its GEMM rounds are interleaved within the run, so one run is fair."""
+    command = [os.path.join(build, "bin", "vcc-bench-kernels"), "--threads", str(threads), "--gemm-size",
+               str(case["gemm_size"]), "--gemm-repeats", "9", "--lengths", str(case["length"]), "--repeats", "2"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["vcc-bench-kernels failed"])[-1]}
+    return {"rows": json.loads(done.stdout.strip().splitlines()[-1])["rows"], "command": " ".join(command[1:])}
+
+
 def run_peer(case, threads, warmup, steps):
     done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", json.dumps(case),
                            "--threads", str(threads), "--warmup", str(warmup), "--steps", str(steps)],
@@ -159,6 +172,11 @@ def run_peer(case, threads, warmup, steps):
 
 def measure(case, args):
     """Two runs; a third when they disagree. {ms or full_ms/vcc_ms, runs, busy, ...}."""
+    if case["peer"] == "vcc-kernels":
+        busy = busy_share()
+        one = run_kernels(case, args.build, args.threads)
+        print(f"  {case['name']}: " + one.get("error", "done") + f" (machine busy {busy:.0%} before)", file=sys.stderr)
+        return {**case, **one, "busy_before": busy}
     keys = ("full_ms", "vcc_ms") if case["peer"] == "vcc" else ("ms",)
     runs = []
     for attempt in range(3):
@@ -196,6 +214,8 @@ def table(results):
              "|---|---:|---|---:|---:|---:|---:|"]
     for r in results:
         rows = []
+        if r["peer"] == "vcc-kernels":
+            continue
         if r["peer"] == "vcc":
             rows = [("vcc full attention", r.get("full_ms"), r.get("full_peak_mib")),
                     ("vcc VCC", r.get("vcc_ms"), r.get("vcc_peak_mib"))]
@@ -221,6 +241,28 @@ def table(results):
                 ratio = f"PyTorch: {peer.get('error', 'not run')}"
             lines.append(f"| {label} | {r['length']} | {r['precision']} | {dropout} | {ms:,.0f} | "
                          f"{'–' if peak is None else f'{peak:,.0f}'} | {ratio} |")
+    return "\n".join(lines)
+
+
+def kernels_table(results):
+    """Markdown: vcc's GEMM against oneDNN's own, and the fused attention against the sgemm rate."""
+    lines = []
+    for r in results:
+        if r["peer"] != "vcc-kernels":
+            continue
+        if "error" in r:
+            return f"vcc-bench-kernels: {r['error']}"
+        lines += ["| kernel | precision | best GFLOP/s | median GFLOP/s | best vs oneDNN | median vs oneDNN |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for row in r["rows"]:
+            if row["kind"] == "gemm":
+                lines.append(f"| GEMM {row['size']}^3, {row['case']} | {row['precision']} | {row['best_gflops']:.1f} | "
+                             f"{row['median_gflops']:.1f} | {row['best_vs_onednn']:.3f} | {row['median_vs_onednn']:.3f} |")
+        for row in r["rows"]:
+            if row["kind"] == "attention":
+                ratio = row["per_cpu_second_vs_sgemm"]
+                lines.append(f"| fused attention, {row['length']} tokens, {row['pass']} | fp32 | {row['best_gflops']:.1f} | "
+                             f"– | per CPU-s vs vcc's sgemm: {'–' if ratio is None else f'{ratio:.2f}'} | – |")
     return "\n".join(lines)
 
 
@@ -263,6 +305,10 @@ def main():
     print(f"{info['cpu']} ({', '.join(info['flags'])}), {args.threads} threads, batch 1, {args.steps} timed steps "
           f"after {args.warmup} warm-up, median of 2-3 runs")
     print(table(results))
+    kernels = kernels_table(results)
+    if kernels:
+        print()
+        print(kernels)
 
 
 if __name__ == "__main__":

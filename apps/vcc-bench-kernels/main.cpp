@@ -76,6 +76,26 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// Pieces of the closing JSON line (names and numbers only: no escaping needed beyond quotes).
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
+  return out + "\"";
+}
+std::string number(double x) {
+  if (!std::isfinite(x)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+using Field = std::pair<std::string, std::string>;
+using Fields = std::vector<Field>;
+std::string json_object(const Fields& fields) {
+  std::string out = "{";
+  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + json_string(fields[i].first) + ":" + fields[i].second;
+  return out + "}";
+}
+
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
 // oneDNN's own matmul with its own threading over `threads` (OpenMP runtime): the
@@ -143,6 +163,8 @@ int main(int argc, char** argv) {
   std::printf("machine: %s, %d threads; attention on %s (CPU tile kernels: %s)\n\n", cpu_model().c_str(), threads,
               device.str().c_str(), vcc::isa_name(vcc::cpu_isa()));
 
+  std::vector<std::string> json_rows;
+
   // ---- GEMM: C = A B, row-major, square, float32 and bfloat16 ----
   double sgemm_gflops_per_cpu_second = 0;
   if (device.is_cpu()) {
@@ -155,12 +177,14 @@ int main(int argc, char** argv) {
       // The references run with their own threading over the same thread count (the library
       // keeps both single-threaded inside and splits products into tiles itself).
       OneDnnMatmul onednn(n, dt, threads);
-      std::vector<std::pair<std::string, std::function<void()>>> cases{
-          {"`kernels::matmul` (allocates C)", [&] { vcc::kernels::matmul(a, b); }},
-          {"`kernels::gemm_into` (C given)", [&] { vcc::kernels::gemm_into(a, b, c, false, false, 1.0, 0.0); }},
-          {std::string("oneDNN `matmul` (") + onednn.kernel() + ")", [&] { onednn.run(a, b, c, threads); }}};
+      // (name in the table, key in the JSON line, the product)
+      std::vector<std::tuple<std::string, std::string, std::function<void()>>> cases{
+          {"`kernels::matmul` (allocates C)", "vcc_matmul", [&] { vcc::kernels::matmul(a, b); }},
+          {"`kernels::gemm_into` (C given)", "vcc_gemm_into",
+           [&] { vcc::kernels::gemm_into(a, b, c, false, false, 1.0, 0.0); }},
+          {std::string("oneDNN `matmul` (") + onednn.kernel() + ")", "onednn", [&] { onednn.run(a, b, c, threads); }}};
       if (f32)
-        cases.push_back({"OpenBLAS `cblas_sgemm`", [&] {
+        cases.push_back({"OpenBLAS `cblas_sgemm`", "openblas", [&] {
                            openblas_set_num_threads(threads);
                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data<float>(), n,
                                        b.data<float>(), n, 0.0f, c.data<float>(), n);
@@ -171,7 +195,7 @@ int main(int argc, char** argv) {
       for (int round = 0; round < gemm_repeats; ++round)
         for (size_t i = 0; i < cases.size(); ++i) {
           const size_t j = (i + round) % cases.size();
-          times[j].push_back(time_it(1, cases[j].second));
+          times[j].push_back(time_it(1, std::get<2>(cases[j])));
           vcc::set_num_threads(threads);  // the library's thread count, and OpenMP's default back to 1
         }
       struct Summary {
@@ -185,22 +209,28 @@ int main(int argc, char** argv) {
       };
       const Summary ref = summarise(times[2]);  // oneDNN's own
       auto gf = [&](double sec) { return flops / sec * 1e-9; };
-      if (f32) sgemm_gflops_per_cpu_second = gf(summarise(times[3]).cpu_best);
+      // The attention rows compare with the library's own float32 GEMM (gemm_into), per CPU-second.
+      if (f32) sgemm_gflops_per_cpu_second = gf(summarise(times[1]).cpu_best);
       std::printf("| GEMM %lld^3, %s | best GFLOP/s | median GFLOP/s | GFLOP/CPU-s | best vs oneDNN | "
                   "median vs oneDNN | per CPU-s vs oneDNN |\n",
                   static_cast<long long>(n), f32 ? "float32" : "bfloat16");
       std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
       for (size_t i = 0; i < cases.size(); ++i) {
         const Summary x = summarise(times[i]);
-        std::printf("| %s | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f |\n", cases[i].first.c_str(), gf(x.best),
+        std::printf("| %s | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f |\n", std::get<0>(cases[i]).c_str(), gf(x.best),
                     gf(x.median), gf(x.cpu_best), ref.best / x.best, ref.median / x.median, ref.cpu_best / x.cpu_best);
+        json_rows.push_back(json_object(Fields{Field("kind", json_string("gemm")), Field("precision", json_string(f32 ? "fp32" : "bf16")),
+                                         Field("size", std::to_string(n)), Field("case", json_string(std::get<1>(cases[i]))),
+                                         Field("best_gflops", number(gf(x.best))), Field("median_gflops", number(gf(x.median))),
+                                         Field("best_vs_onednn", number(ref.best / x.best)),
+                                         Field("median_vs_onednn", number(ref.median / x.median))}));
       }
       std::printf("\n");
     }
   }
 
   // ---- fused attention, float32, B = 1 ----
-  std::printf("| n | pass | best s | median s | GFLOP/s (best) | GFLOP/CPU-s | vs sgemm per CPU-s | "
+  std::printf("| n | pass | best s | median s | GFLOP/s (best) | GFLOP/CPU-s | vs vcc sgemm per CPU-s | "
               "peak tracked MiB | peak RSS MiB |\n");
   std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (int64_t n : lengths) {
@@ -216,9 +246,14 @@ int main(int argc, char** argv) {
     const double fwd_flops = 4.0 * n * n * head_dim * heads;
     auto report = [&](const char* pass, const Timing& t, double flops, int64_t peak) {
       const double per_cpu = flops / t.cpu_best * 1e-9;
+      const double vs_sgemm = sgemm_gflops_per_cpu_second > 0 ? per_cpu / sgemm_gflops_per_cpu_second : NAN;
       std::printf("| %lld | %s | %.4f | %.4f | %.1f | %.1f | %.2f | %.1f | %.0f |\n", static_cast<long long>(n), pass,
-                  t.best, t.median, flops / t.best * 1e-9, per_cpu, sgemm_gflops_per_cpu_second > 0 ? per_cpu / sgemm_gflops_per_cpu_second : NAN, mib(peak),
+                  t.best, t.median, flops / t.best * 1e-9, per_cpu, vs_sgemm, mib(peak),
                   mib(vcc::process_peak_rss_bytes()));
+      json_rows.push_back(json_object(Fields{Field("kind", json_string("attention")), Field("length", std::to_string(n)),
+                                       Field("pass", json_string(pass)), Field("best_gflops", number(flops / t.best * 1e-9)),
+                                       Field("gflops_per_cpu_second", number(per_cpu)),
+                                       Field("per_cpu_second_vs_sgemm", number(vs_sgemm))}));
       std::fflush(stdout);
     };
     const int64_t base = vcc::cpu_memory_stats().live_bytes;
@@ -240,5 +275,9 @@ int main(int argc, char** argv) {
   std::printf("\nGFLOP/CPU-s: FLOPs over the least process CPU time of a run (all threads). peak tracked: growth "
               "of the library allocator's high-water mark over the inputs (outputs, saved tensors, gradients, "
               "workspaces); peak RSS: the whole process so far.\n");
+  // The same numbers as one JSON line, last, for tools (tools/bench_peers.py).
+  std::string line = "{\"machine\":" + json_string(cpu_model()) + ",\"threads\":" + std::to_string(threads) + ",\"rows\":[";
+  for (size_t i = 0; i < json_rows.size(); ++i) line += (i ? "," : "") + json_rows[i];
+  std::printf("%s]}\n", line.c_str());
   return 0;
 }
