@@ -1,0 +1,51 @@
+// float32 GEMM values through the library's tiles (oneDNN by default; the same tests run
+// again with VCC_SGEMM=openblas, tests/CMakeLists.txt): transposed and strided operands,
+// broadcast batches, alpha and beta, shapes split by rows and by columns, against float64.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kernels/matmul.h"
+#include "test_util.h"
+
+using namespace vcc;
+
+namespace {
+// op(x) for the float64 reference: the last two dims swapped when t.
+Tensor op(const Tensor& x, bool t) { return t ? x.transpose(-1, -2) : x; }
+}  // namespace
+
+TEST(MatmulValues, Float32LayoutsAndScalingMatchFloat64) {
+  struct Case {
+    Shape a, b;  // as stored
+    bool ta, tb;
+  };
+  // [520, 64] x [64, 260] splits by rows (2 tiles); [40, 300] x [300, 1000] by columns;
+  // the batched one broadcasts b; the small one is a single tile.
+  const std::vector<Case> cases = {{{520, 64}, {64, 260}, false, false}, {{64, 520}, {64, 260}, true, false},
+                                   {{520, 64}, {260, 64}, false, true},  {{64, 520}, {260, 64}, true, true},
+                                   {{40, 300}, {300, 1000}, false, false}, {{300, 40}, {1000, 300}, true, true},
+                                   {{3, 130, 70}, {1, 70, 300}, false, false}, {{7, 5}, {5, 3}, false, false}};
+  for (const Case& c : cases) {
+    const std::string what = c.a.str() + (c.ta ? "^T" : "") + " @ " + c.b.str() + (c.tb ? "^T" : "");
+    const Tensor a = vcc::testing::randn(c.a, 3, DType::F32), b = vcc::testing::randn(c.b, 4, DType::F32);
+    const Tensor ref = kernels::matmul(op(a.to(DType::F64), c.ta), op(b.to(DType::F64), c.tb));
+    EXPECT_TRUE(vcc::testing::all_close(kernels::matmul(a, b, c.ta, c.tb), ref, 1e-4, 1e-4)) << what;
+    // The same operands as strided views (a transposed copy read back transposed).
+    const Tensor a_view = a.transpose(-1, -2).contiguous().transpose(-1, -2);
+    EXPECT_TRUE(vcc::testing::all_close(kernels::matmul(a_view, b, c.ta, c.tb), ref, 1e-4, 1e-4)) << what << " (view)";
+    // c = 0.5 op(a) op(b) + 2 c.
+    const Tensor c0 = vcc::testing::randn(ref.shape(), 5, DType::F32);
+    const Tensor out = c0.clone();
+    kernels::gemm_into(a, b, out, c.ta, c.tb, 0.5, 2.0);
+    const std::vector<double> r = ref.to_vector<double>(), before = c0.to_vector<double>(),
+                              got = out.to_vector<double>();
+    double worst = 0;
+    for (size_t i = 0; i < r.size(); ++i)
+      worst = std::max(worst, std::fabs(got[i] - (0.5 * r[i] + 2.0 * before[i])) / (1 + std::fabs(r[i])));
+    EXPECT_LT(worst, 1e-4) << what << " (alpha 0.5, beta 2)";
+  }
+}
