@@ -40,8 +40,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, doub
 
 void gemm_into(const Tensor& a, const Tensor& b, const Tensor& c, bool trans_a, bool trans_b, double alpha,
                double beta) {
-  VCC_CHECK(a.dtype() == b.dtype() && a.dtype() == c.dtype(), "gemm of ", a.describe(), ", ", b.describe(), " into ",
-            c.describe());
+  // Same dtypes throughout, or bfloat16 operands into a float32 C (mixed-precision Linear).
+  VCC_CHECK(a.dtype() == b.dtype() && (a.dtype() == c.dtype() || (a.dtype() == DType::BF16 && c.dtype() == DType::F32)),
+            "gemm of ", a.describe(), ", ", b.describe(), " into ", c.describe());
   check_same_device("gemm", a, b, c);
   Shape shape = product_shape(a, b, trans_a, trans_b);
   VCC_CHECK(shape == c.shape(), "gemm output ", c.describe(), " but the product is ", shape.str());

@@ -16,8 +16,8 @@ Var Linear::forward(const Var& x) const {
   VCC_CHECK(x.size(-1) == in_, "Linear: input ", x.value().describe(), " has last dim ", x.size(-1), ", expected ", in_);
   const DType master = weight_.dtype();
   if (compute_dtype_ == master) return linear(x, weight_, bias_);
-  Var y = cast(linear(cast(x, compute_dtype_), cast(weight_, compute_dtype_)), master);
-  return bias_.defined() ? y + bias_ : y;
+  // bfloat16 compute for float32 weights (set_compute_dtype allows nothing else).
+  return linear_bf16(x, weight_, bias_);
 }
 
 void Linear::set_compute_dtype(DType dtype) {

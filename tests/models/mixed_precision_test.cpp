@@ -1,7 +1,7 @@
 // train.precision: bf16 on the CPU. bfloat16 GEMMs are the float32 product of the rounded
-// operands, rounded once (what cuBLAS computes with CUBLAS_COMPUTE_32F); Linear layers
-// switched to bfloat16 keep float32 weights, gradients and bias, and stay within bfloat16's
-// rounding of the float32 results. The GPU suite compares the same ops with cuBLAS.
+// operands, rounded once (what cuBLAS computes with CUBLAS_COMPUTE_32F) or kept in float32;
+// Linear layers switched to bfloat16 keep float32 weights, gradients and bias, and their
+// outputs and gradients are the float32 products of the rounded operands. The GPU suite compares the same ops with cuBLAS.
 #include <gtest/gtest.h>
 
 #include "autograd/ops.h"
@@ -55,7 +55,14 @@ TEST(Bf16Gemm, IsTheFloat32ProductOfTheRoundedOperandsRoundedOnce) {
   kernels::gemm_into(a16.to(DType::F32), b16.to(DType::F32), expected, false, true, 1.0, 1.0);
   kernels::gemm_into(a16, b16, acc, false, true, 1.0, 1.0);
   EXPECT_EQ(floats(acc), floats(expected.to(DType::BF16)));
-  EXPECT_THROW(kernels::gemm_into(a16, b16, Tensor::zeros({3, 37, 41}, DType::F32), false, true, 1.0, 0.0), Error);
+  // Into a float32 C (mixed-precision Linear) the same float32 product is kept unrounded: equal
+  // to the float32 GEMM of the rounded operands up to float32 accumulation order.
+  const Tensor wide = Tensor::zeros({3, 37, 41}, DType::F32);
+  kernels::gemm_into(a16, b16, wide, false, true, 1.0, 0.0);
+  const Tensor product = kernels::matmul(a16.to(DType::F32), b16.to(DType::F32), false, true);
+  EXPECT_TRUE(all_close(wide, product, 1e-5, 1e-5));
+  EXPECT_FALSE(all_close(wide, product.to(DType::BF16).to(DType::F32), 1e-6));  // not rounded to bf16
+  EXPECT_THROW(kernels::gemm_into(a16, b16, Tensor::zeros({3, 37, 41}, DType::F64), false, true, 1.0, 0.0), Error);
 }
 
 TEST(Bf16Linear, KeepsFloat32WeightsAndGradientsWithinBf16Rounding) {
@@ -81,17 +88,20 @@ TEST(Bf16Linear, KeepsFloat32WeightsAndGradientsWithinBf16Rounding) {
   const Tensor y16 = run(DType::BF16, &dw16, &db16, &dx16);
   EXPECT_EQ(linear.compute_dtype(), DType::BF16);
 
-  // Output: the bfloat16 product brought back to float32, plus the float32 bias.
+  // Output: the float32 product of the bfloat16-rounded operands, kept in float32, plus the
+  // float32 bias.
   ASSERT_EQ(y16.dtype(), DType::F32);
-  const Tensor product =
-      kernels::matmul(x_value.to(DType::BF16), linear.weight().value().to(DType::BF16), false, true).to(DType::F32);
-  Tensor expected = Tensor::empty(product.shape(), DType::F32);
-  expected.copy_(product);
-  EXPECT_TRUE(all_close(y16, kernels::binary(kernels::BinaryOp::Add, expected, linear.bias().value()), 0.0));
+  auto rounded = [](const Tensor& t) { return t.to(DType::BF16).to(DType::F32); };
+  const Tensor product = kernels::matmul(rounded(x_value), rounded(linear.weight().value()), false, true);
+  EXPECT_TRUE(all_close(y16, kernels::binary(kernels::BinaryOp::Add, product, linear.bias().value()), 1e-5, 1e-5));
   EXPECT_FALSE(all_close(y16, y32, 1e-6));
   EXPECT_TRUE(all_close(y16, y32, 0.05, 2e-2));
-  // Gradients arrive in float32 (the masters' dtype) and agree to bfloat16's precision.
+  // Gradients arrive in float32 (the masters' dtype): the float32 products of the rounded
+  // upstream gradient with the rounded saved operands, not rounded again.
   for (const Tensor* g : {&dw16, &db16, &dx16}) EXPECT_EQ(g->dtype(), DType::F32);
+  const Tensor g2 = rounded(upstream).reshape({10, 24}), x2 = rounded(x_value).reshape({10, 48});
+  EXPECT_TRUE(all_close(dx16, kernels::matmul(g2, rounded(linear.weight().value())).reshape({2, 5, 48}), 1e-5, 1e-5));
+  EXPECT_TRUE(all_close(dw16, kernels::matmul(g2, x2, true, false), 1e-5, 1e-5));
   EXPECT_TRUE(all_close(dw16, dw32, 0.05, 3e-2));
   EXPECT_TRUE(all_close(dx16, dx32, 0.05, 3e-2));
   EXPECT_TRUE(all_close(db16, db32, 0.0));  // the bias is added in float32: exact

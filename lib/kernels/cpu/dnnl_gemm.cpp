@@ -19,7 +19,9 @@ const dnnl::engine& engine() {
 
 // One primitive per layout, per thread: creating a primitive descriptor costs tens of
 // microseconds, and a training step repeats the same few shapes.
-using Key = std::tuple<bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float, float>;
+// Operand types of a product: float32, bfloat16, or bfloat16 operands into a float32 C.
+enum class Types { F32, Bf16, Bf16IntoF32 };
+using Key = std::tuple<Types, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float, float>;
 
 struct Primitive {
   dnnl::matmul::primitive_desc pd;
@@ -30,11 +32,12 @@ const Primitive& primitive(const Key& key) {
   thread_local std::map<Key, Primitive> cache;
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
-  const auto [bf16, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta] = key;
-  const memory::data_type type = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
-  const memory::desc a({m, k}, type, memory::dims{a_row, a_col});
-  const memory::desc b({k, n}, type, memory::dims{b_row, b_col});
-  const memory::desc c({m, n}, type, memory::dims{ldc, 1});
+  const auto [types, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta] = key;
+  const memory::data_type in = types == Types::F32 ? memory::data_type::f32 : memory::data_type::bf16;
+  const memory::data_type out = types == Types::Bf16 ? memory::data_type::bf16 : memory::data_type::f32;
+  const memory::desc a({m, k}, in, memory::dims{a_row, a_col});
+  const memory::desc b({k, n}, in, memory::dims{b_row, b_col});
+  const memory::desc c({m, n}, out, memory::dims{ldc, 1});
   dnnl::primitive_attr attr;
   if (alpha != 1.0f) attr.set_output_scales(0, {alpha});
   if (beta != 0.0f) {
@@ -46,7 +49,7 @@ const Primitive& primitive(const Key& key) {
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, b, c), attr, engine());
     return cache.emplace(key, Primitive{pd, dnnl::matmul(pd)}).first->second;
   } catch (const dnnl::error& e) {
-    VCC_FAIL(bf16 ? "bfloat16" : "float32", " GEMM [", m, " x ", k, "] x [", k, " x ", n, "]: oneDNN refused the layout (", e.what(), ")");
+    VCC_FAIL(types == Types::F32 ? "float32" : types == Types::Bf16 ? "bfloat16" : "bfloat16 -> float32", " GEMM [", m, " x ", k, "] x [", k, " x ", n, "]: oneDNN refused the layout (", e.what(), ")");
   }
 }
 
@@ -64,16 +67,21 @@ void run(const Key& key, const void* a, const void* b, void* c) {
 
 void dnnl_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t a_row, int64_t a_col,
                const float* b, int64_t b_row, int64_t b_col, float beta, float* c, int64_t ldc) {
-  run({false, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta}, a, b, c);
+  run({Types::F32, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta}, a, b, c);
 }
 
 void dnnl_gemm_bf16(int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a, int64_t a_row, int64_t a_col,
                     const uint16_t* b, int64_t b_row, int64_t b_col, float beta, uint16_t* c, int64_t ldc) {
-  run({true, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta}, a, b, c);
+  run({Types::Bf16, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta}, a, b, c);
+}
+
+void dnnl_gemm_bf16_f32(int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a, int64_t a_row, int64_t a_col,
+                        const uint16_t* b, int64_t b_row, int64_t b_col, float beta, float* c, int64_t ldc) {
+  run({Types::Bf16IntoF32, m, n, k, a_row, a_col, b_row, b_col, ldc, alpha, beta}, a, b, c);
 }
 
 const char* dnnl_gemm_kernel_name(bool bf16, int64_t m, int64_t n, int64_t k) {
-  return primitive({bf16, m, n, k, k, 1, n, 1, n, 1.0f, 0.0f}).pd.impl_info_str();
+  return primitive({bf16 ? Types::Bf16 : Types::F32, m, n, k, k, 1, n, 1, n, 1.0f, 0.0f}).pd.impl_info_str();
 }
 
 }  // namespace vcc::kernels::cpu

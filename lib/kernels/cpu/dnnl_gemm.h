@@ -3,7 +3,8 @@
 // product into shape-fixed tiles and runs them in parallel, as for OpenBLAS; see
 // matmul_cpu.cpp). oneDNN picks its kernel for the CPU at run time: AMX where the CPU has
 // it, AVX512-BF16, else a float32 emulation; products are accumulated in float32 and the
-// result is rounded to bfloat16 once.
+// result is rounded to bfloat16 once, or kept in float32 (dnnl_gemm_bf16_f32: mixed-precision
+// Linear layers, whose outputs and gradients are float32).
 #include <cstdint>
 
 namespace vcc::kernels::cpu {
@@ -15,6 +16,8 @@ void dnnl_gemm(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int
                const float* b, int64_t b_row, int64_t b_col, float beta, float* c, int64_t ldc);
 void dnnl_gemm_bf16(int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a, int64_t a_row, int64_t a_col,
                     const uint16_t* b, int64_t b_row, int64_t b_col, float beta, uint16_t* c, int64_t ldc);
+void dnnl_gemm_bf16_f32(int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a, int64_t a_row, int64_t a_col,
+                        const uint16_t* b, int64_t b_row, int64_t b_col, float beta, float* c, int64_t ldc);
 
 // oneDNN's name of the kernel it runs single-threaded for a product of this shape (for
 // benchmarks and logs), e.g. "brg:avx512_core_amx".

@@ -53,34 +53,38 @@ struct Bf16Word {
   uint16_t bits;
 };
 
-template <class T>
-void gemm_one(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha, const T* a,
-              int64_t lda, const T* b, int64_t ldb, double beta, T* c, int64_t ldc) {
+template <class In, class Out>
+void gemm_one(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, double alpha, const In* a,
+              int64_t lda, const In* b, int64_t ldb, double beta, Out* c, int64_t ldc) {
   const bool na = ta == CblasNoTrans, nb = tb == CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (std::is_same_v<In, float>) {
     if (float32_through_dnnl())
       dnnl_gemm(m, n, k, static_cast<float>(alpha), a, na ? lda : 1, na ? 1 : lda, b, nb ? ldb : 1, nb ? 1 : ldb,
                 static_cast<float>(beta), c, ldc);
     else
       cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, static_cast<float>(alpha), a, lda, b, ldb, static_cast<float>(beta),
                   c, ldc);
-  } else if constexpr (std::is_same_v<T, double>) {
+  } else if constexpr (std::is_same_v<In, double>) {
     cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if constexpr (std::is_same_v<Out, float>) {
+    dnnl_gemm_bf16_f32(m, n, k, static_cast<float>(alpha), &a->bits, na ? lda : 1, na ? 1 : lda, &b->bits,
+                       nb ? ldb : 1, nb ? 1 : ldb, static_cast<float>(beta), c, ldc);
   } else {
     dnnl_gemm_bf16(m, n, k, static_cast<float>(alpha), &a->bits, na ? lda : 1, na ? 1 : lda, &b->bits, nb ? ldb : 1,
                    nb ? 1 : ldb, static_cast<float>(beta), &c->bits, ldc);
   }
 }
 
-// float32 / float64 / bfloat16 (as Bf16Word).
+// (operand type, output type): float32, float64, bfloat16 (as Bf16Word), or bfloat16
+// operands into float32.
 template <class Fn>
-void dispatch_gemm(DType dt, Fn&& fn) {
-  switch (dt) {
-    case DType::F32: fn(TypeTag<float>{}); return;
-    case DType::F64: fn(TypeTag<double>{}); return;
-    case DType::BF16: fn(TypeTag<Bf16Word>{}); return;
-    default: VCC_FAIL("gemm: unsupported dtype ", dtype_name(dt), " (float32/float64/bfloat16 expected)");
-  }
+void dispatch_gemm(DType in, DType out, Fn&& fn) {
+  if (in == DType::F32 && out == DType::F32) return fn(TypeTag<float>{}, TypeTag<float>{});
+  if (in == DType::F64 && out == DType::F64) return fn(TypeTag<double>{}, TypeTag<double>{});
+  if (in == DType::BF16 && out == DType::BF16) return fn(TypeTag<Bf16Word>{}, TypeTag<Bf16Word>{});
+  if (in == DType::BF16 && out == DType::F32) return fn(TypeTag<Bf16Word>{}, TypeTag<float>{});
+  VCC_FAIL("gemm: unsupported dtypes ", dtype_name(in), " into ", dtype_name(out),
+           " (float32, float64, bfloat16, or bfloat16 into float32 expected)");
 }
 
 }  // namespace
@@ -89,12 +93,11 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
                   double beta) {
   VCC_CHECK(c.stride(-1) == 1 && (c.size(-2) == 1 || c.stride(-2) >= c.size(-1)), "gemm output must have unit column stride: ",
             c.describe());
-  if (c.dtype() == DType::BF16) {
-    // bfloat16 operands (train.precision: bf16): multiplied and accumulated in float32 and
-    // rounded once on the way out, as cuBLAS does with CUBLAS_COMPUTE_32F.
-    VCC_CHECK(a_in.dtype() == DType::BF16 && b_in.dtype() == DType::BF16, "gemm of ", a_in.describe(), " and ",
-              b_in.describe(), " into ", c.describe());
-  }
+  // bfloat16 operands (train.precision: bf16) are multiplied and accumulated in float32, and
+  // rounded once on the way out into a bfloat16 C (as cuBLAS does with CUBLAS_COMPUTE_32F)
+  // or kept in a float32 one.
+  VCC_CHECK(a_in.dtype() == b_in.dtype(), "gemm of ", a_in.describe(), " and ", b_in.describe(), " into ",
+            c.describe());
   if (c.dtype() == DType::F32) (void)float32_through_dnnl();  // a bad VCC_SGEMM fails here, not in a worker
   keep_blas_single_threaded();
   Tensor a = a_in, b = b_in;
@@ -121,11 +124,12 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     }
     return off;
   };
-  dispatch_gemm(c.dtype(), [&](auto tag) {
-    using scalar_t = typename decltype(tag)::type;
-    const scalar_t* ap = static_cast<const scalar_t*>(a.raw_data());
-    const scalar_t* bp = static_cast<const scalar_t*>(b.raw_data());
-    scalar_t* cp = static_cast<scalar_t*>(c.raw_data());
+  dispatch_gemm(a.dtype(), c.dtype(), [&](auto in_tag, auto out_tag) {
+    using in_t = typename decltype(in_tag)::type;
+    using out_t = typename decltype(out_tag)::type;
+    const in_t* ap = static_cast<const in_t*>(a.raw_data());
+    const in_t* bp = static_cast<const in_t*>(b.raw_data());
+    out_t* cp = static_cast<out_t*>(c.raw_data());
     const int64_t ldc = m == 1 ? n : c.stride(-2);
     // Tiles of one product: rows of C (or columns when C has few rows), one per ~1 GFLOP, a
     // power of two from 2 (above 10 MFLOP) to 8, at least 64 rows / 128 columns each. Each
@@ -145,11 +149,11 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     auto run = [&](int64_t task) {
       const int64_t i = task / tiles, t = task % tiles;
       const int64_t start = t * tile, len = std::min(tile, extent - start);
-      const scalar_t* ai = ap + offset(a, i);
-      const scalar_t* bi = bp + offset(b, i);
-      scalar_t* ci = cp + offset(c, i);
+      const in_t* ai = ap + offset(a, i);
+      const in_t* bi = bp + offset(b, i);
+      out_t* ci = cp + offset(c, i);
       if (k == 0) {  // BLAS leaves C untouched for k == 0 in some builds; define it.
-        if constexpr (std::is_same_v<scalar_t, Bf16Word>) {
+        if constexpr (std::is_same_v<out_t, Bf16Word>) {
           for (int64_t r = 0; r < m; ++r)
             for (int64_t j = 0; j < n; ++j)
               ci[r * ldc + j].bits =
@@ -157,7 +161,7 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
         } else {
           for (int64_t r = 0; r < m; ++r)
             for (int64_t j = 0; j < n; ++j)
-              ci[r * ldc + j] = beta == 0 ? 0 : static_cast<scalar_t>(beta) * ci[r * ldc + j];
+              ci[r * ldc + j] = beta == 0 ? 0 : static_cast<out_t>(beta) * ci[r * ldc + j];
         }
         return;
       }
@@ -166,10 +170,10 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
       const int64_t a_row = la.trans == CblasNoTrans ? la.ld : 1;
       const int64_t b_col = lb.trans == CblasNoTrans ? 1 : lb.ld;
       if (split_rows)
-        gemm_one<scalar_t>(la.trans, lb.trans, len, n, k, alpha, ai + start * a_row, la.ld, bi, lb.ld, beta,
+        gemm_one<in_t, out_t>(la.trans, lb.trans, len, n, k, alpha, ai + start * a_row, la.ld, bi, lb.ld, beta,
                            ci + start * ldc, ldc);
       else
-        gemm_one<scalar_t>(la.trans, lb.trans, m, len, k, alpha, ai, la.ld, bi + start * b_col, lb.ld, beta,
+        gemm_one<in_t, out_t>(la.trans, lb.trans, m, len, k, alpha, ai, la.ld, bi + start * b_col, lb.ld, beta,
                            ci + start, ldc);
     };
     if (k == 0) {

@@ -113,8 +113,10 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
   const int64_t m = c.size(-2), n = c.size(-1), k = trans_a ? a.size(-2) : a.size(-1);
   const int64_t batch = c.numel() / std::max<int64_t>(m * n, 1);
   if (batch == 0 || m == 0 || n == 0) return;
-  const BlasTypes types = blas_types(c.dtype());
-  const size_t es = c.element_size();
+  // bfloat16 operands may go into a float32 C (mixed-precision Linear): the operands' types
+  // and compute type are theirs, C's data type its own.
+  const BlasTypes types = blas_types(a.dtype()), out_types = blas_types(c.dtype());
+  const size_t es = a.element_size(), es_c = c.element_size();
 
   if (k == 0) {  // no product: C = beta * C, defined here rather than left to the library
     const Strides* st[1] = {&c.strides()};
@@ -167,7 +169,7 @@ void gemm_batched(const Tensor& a_in, const Tensor& b_in, const Tensor& c, bool 
     // Column-major C^T (n x m) = op(B)^T (n x k) * op(A)^T (k x m).
     VCC_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
         handle, ob.op, oa.op, in, im, ik, alpha_p, bp + off_b * es, types.data, ldb, sb, ap + off_a * es, types.data,
-        lda, sa, beta_p, cp + off_c * es, types.data, ldc, sc, count, types.compute, CUBLAS_GEMM_DEFAULT));
+        lda, sa, beta_p, cp + off_c * es_c, out_types.data, ldc, sc, count, types.compute, CUBLAS_GEMM_DEFAULT));
   }
 }
 
