@@ -30,9 +30,13 @@ namespace {
 // request of the same size (rounded to whole pages): glibc maps such blocks afresh, and a training
 // step allocates the same activation sizes step after step, so without reuse each step
 // faulted in gigabytes of new pages. At 4K tokens that was a fifth of a VCC step (casts,
-// adds and GELU ran at page-fault speed; docs/benchmarks.md). The cache holds at most the
-// highest live total seen so far (at least 256 MiB), so a process never holds more than
-// twice its peak; VCC_HOST_CACHE_MIB=N caps it at N MiB instead, 0 turns it off.
+// adds and GELU ran at page-fault speed; docs/benchmarks.md). What the allocator holds, live
+// plus kept, stays within the highest live total seen so far (at least 256 MiB): a block is
+// kept only if that bound allows, and a request the cache cannot serve first gives back kept
+// blocks until the new one fits under it. So the process holds no more than without the
+// cache (an earlier cap on the kept bytes alone let it hold twice its peak, which ran a
+// 128K-token T5 step that fits in 24 GiB out of memory). VCC_HOST_CACHE_MIB=N caps the kept
+// bytes at N MiB instead, 0 turns the cache off.
 class CpuAllocator final : public Allocator {
  public:
   CpuAllocator() {
@@ -47,6 +51,7 @@ class CpuAllocator final : public Allocator {
   void* allocate(size_t nbytes) override {
     const size_t rounded = round_up(nbytes);
     void* p = rounded >= kCachedBlock ? take_cached(rounded) : nullptr;
+    if (!p && rounded >= kCachedBlock) make_room(rounded);
     if (!p) p = std::aligned_alloc(kAlignment, rounded);
     if (!p && release_cache() > 0) p = std::aligned_alloc(kAlignment, rounded);
     if (!p) VCC_FAIL("out of host memory allocating ", nbytes, " bytes (live ", live_.load(), " bytes)");
@@ -99,10 +104,30 @@ class CpuAllocator final : public Allocator {
     cached_bytes_ -= static_cast<int64_t>(rounded);
     return p;
   }
-  bool keep_cached(void* p, size_t rounded) {
-    const int64_t cap = fixed_cap_ >= 0 ? fixed_cap_ : std::max(kMinimumCap, highest_live_.load());
+  // The adaptive bound on live + kept bytes.
+  int64_t held_bound() const { return std::max(kMinimumCap, highest_live_.load()); }
+  // Before a fresh allocation (adaptive cap): gives back kept blocks, largest first, until live +
+  // kept + the new block fit under the bound, or nothing is kept.
+  void make_room(size_t rounded) {
+    if (fixed_cap_ >= 0) return;
+    const int64_t bound = held_bound();
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    if (cached_bytes_ + static_cast<int64_t>(rounded) > cap) return false;
+    while (cached_bytes_ > 0 && live_.load() + cached_bytes_ + static_cast<int64_t>(rounded) > bound) {
+      auto largest = cache_.end();
+      for (auto it = cache_.begin(); it != cache_.end(); ++it)
+        if (!it->second.empty() && (largest == cache_.end() || it->first > largest->first)) largest = it;
+      std::free(largest->second.back());
+      largest->second.pop_back();
+      cached_bytes_ -= static_cast<int64_t>(largest->first);
+      if (largest->second.empty()) cache_.erase(largest);
+    }
+  }
+  // On free (live_ still counts the block): keep it if the cap allows.
+  bool keep_cached(void* p, size_t rounded) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    const bool fits = fixed_cap_ >= 0 ? cached_bytes_ + static_cast<int64_t>(rounded) <= fixed_cap_
+                                      : live_.load() + cached_bytes_ <= held_bound();
+    if (!fits) return false;
     cache_[rounded].push_back(p);
     cached_bytes_ += static_cast<int64_t>(rounded);
     return true;
