@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "autograd/ops_attention.h"
 #include "core/cpu_isa.h"
@@ -74,26 +75,6 @@ std::string cpu_model() {
   while (std::getline(f, line))
     if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
   return "unknown";
-}
-
-// Pieces of the closing JSON line (names and numbers only: no escaping needed beyond quotes).
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char ch : text) out += ch == '"' || ch == '\\' ? std::string("\\") + ch : std::string(1, ch);
-  return out + "\"";
-}
-std::string number(double x) {
-  if (!std::isfinite(x)) return "null";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", x);
-  return buf;
-}
-using Field = std::pair<std::string, std::string>;
-using Fields = std::vector<Field>;
-std::string json_object(const Fields& fields) {
-  std::string out = "{";
-  for (size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + json_string(fields[i].first) + ":" + fields[i].second;
-  return out + "}";
 }
 
 double mib(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
@@ -163,7 +144,7 @@ int main(int argc, char** argv) {
   std::printf("machine: %s, %d threads; attention on %s (CPU tile kernels: %s)\n\n", cpu_model().c_str(), threads,
               device.str().c_str(), vcc::isa_name(vcc::cpu_isa()));
 
-  std::vector<std::string> json_rows;
+  nlohmann::json json_rows = nlohmann::json::array();
 
   // ---- GEMM: C = A B, row-major, square, float32 and bfloat16 ----
   double sgemm_gflops_per_cpu_second = 0;
@@ -219,11 +200,10 @@ int main(int argc, char** argv) {
         const Summary x = summarise(times[i]);
         std::printf("| %s | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f |\n", std::get<0>(cases[i]).c_str(), gf(x.best),
                     gf(x.median), gf(x.cpu_best), ref.best / x.best, ref.median / x.median, ref.cpu_best / x.cpu_best);
-        json_rows.push_back(json_object(Fields{Field("kind", json_string("gemm")), Field("precision", json_string(f32 ? "fp32" : "bf16")),
-                                         Field("size", std::to_string(n)), Field("case", json_string(std::get<1>(cases[i]))),
-                                         Field("best_gflops", number(gf(x.best))), Field("median_gflops", number(gf(x.median))),
-                                         Field("best_vs_onednn", number(ref.best / x.best)),
-                                         Field("median_vs_onednn", number(ref.median / x.median))}));
+        json_rows.push_back({{"kind", "gemm"}, {"precision", f32 ? "fp32" : "bf16"}, {"size", n},
+                             {"case", std::get<1>(cases[i])}, {"best_gflops", gf(x.best)},
+                             {"median_gflops", gf(x.median)}, {"best_vs_onednn", ref.best / x.best},
+                             {"median_vs_onednn", ref.median / x.median}});
       }
       std::printf("\n");
     }
@@ -250,10 +230,9 @@ int main(int argc, char** argv) {
       std::printf("| %lld | %s | %.4f | %.4f | %.1f | %.1f | %.2f | %.1f | %.0f |\n", static_cast<long long>(n), pass,
                   t.best, t.median, flops / t.best * 1e-9, per_cpu, vs_sgemm, mib(peak),
                   mib(vcc::process_peak_rss_bytes()));
-      json_rows.push_back(json_object(Fields{Field("kind", json_string("attention")), Field("length", std::to_string(n)),
-                                       Field("pass", json_string(pass)), Field("best_gflops", number(flops / t.best * 1e-9)),
-                                       Field("gflops_per_cpu_second", number(per_cpu)),
-                                       Field("per_cpu_second_vs_sgemm", number(vs_sgemm))}));
+      json_rows.push_back({{"kind", "attention"}, {"length", n}, {"pass", pass},
+                         {"best_gflops", flops / t.best * 1e-9}, {"gflops_per_cpu_second", per_cpu},
+                         {"per_cpu_second_vs_sgemm", vs_sgemm}});  // NaN is written as null
       std::fflush(stdout);
     };
     const int64_t base = vcc::cpu_memory_stats().live_bytes;
@@ -276,8 +255,7 @@ int main(int argc, char** argv) {
               "of the library allocator's high-water mark over the inputs (outputs, saved tensors, gradients, "
               "workspaces); peak RSS: the whole process so far.\n");
   // The same numbers as one JSON line, last, for tools (tools/bench_peers.py).
-  std::string line = "{\"machine\":" + json_string(cpu_model()) + ",\"threads\":" + std::to_string(threads) + ",\"rows\":[";
-  for (size_t i = 0; i < json_rows.size(); ++i) line += (i ? "," : "") + json_rows[i];
-  std::printf("%s]}\n", line.c_str());
+  const nlohmann::json line = {{"machine", cpu_model()}, {"threads", threads}, {"rows", json_rows}};
+  std::printf("%s\n", line.dump().c_str());
   return 0;
 }
