@@ -28,57 +28,38 @@ Var matmul(const Var& a, const Var& b, bool trans_a, bool trans_b, double alpha)
       "matmul");
 }
 
-Var linear(const Var& x, const Var& w, const Var& bias) {
-  Tensor xv = x.value(), wv = w.value();
-  Tensor y = kernels::linear(xv, wv, bias.defined() ? bias.value() : Tensor());
+namespace {
+
+// x @ w^T + bias with x and w multiplied as `operands` (their own dtype, or bfloat16 for
+// float32 ones), the output and the gradients in x's dtype. Saves the operand copies for
+// backward, which rounds the incoming gradient to `operands` once for both products.
+Var linear_as(const Var& x, const Var& w, const Var& bias, DType operands) {
+  const DType out = x.value().dtype();
+  const Tensor xv = x.value().to(operands), wv = w.value().to(operands);
+  Tensor y = kernels::linear(xv, wv, bias.defined() ? bias.value() : Tensor(), out);
   std::vector<Var> inputs{x, w};
   if (bias.defined()) inputs.push_back(bias);
   return make_result(
       y, inputs,
-      [xv, wv](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
+      [xv, wv, out](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
         std::vector<Tensor> grads(needs.size());
-        Tensor g2 = g.reshape({-1, g.size(-1)});
-        if (needs[0]) grads[0] = kernels::matmul(g2, wv).view(xv.shape());                 // dX = G W
-        if (needs[1]) grads[1] = kernels::matmul(g2, xv.reshape({-1, xv.size(-1)}), true);  // dW = G^T X
+        const Tensor g2 = g.reshape({-1, g.size(-1)}), g_op = g2.to(xv.dtype());
+        if (needs[0]) grads[0] = kernels::matmul(g_op, wv, false, false, 1.0, out).view(xv.shape());  // dX = G W
+        if (needs[1])  // dW = G^T X
+          grads[1] = kernels::matmul(g_op, xv.reshape({-1, xv.size(-1)}), true, false, 1.0, out);
         if (needs.size() > 2 && needs[2]) grads[2] = kernels::sum_to_shape(g2, {g2.size(1)});
         return grads;
       },
       "linear");
 }
 
+}  // namespace
+
+Var linear(const Var& x, const Var& w, const Var& bias) { return linear_as(x, w, bias, x.value().dtype()); }
+
 Var linear_bf16(const Var& x, const Var& w, const Var& bias) {
-  VCC_CHECK(w.value().dim() == 2 && x.size(-1) == w.size(1), "linear: input ", x.value().describe(), " with weight ",
-            w.value().describe());
-  const Tensor xb = x.value().to(DType::BF16).reshape({-1, x.size(-1)}), wb = w.value().to(DType::BF16);
-  const Shape x_shape = x.value().shape();
-  Shape out_shape = x_shape;
-  out_shape[out_shape.size() - 1] = w.size(0);
-  const DType out_dtype = x.value().dtype();
-  VCC_CHECK(out_dtype == DType::F32, "linear_bf16: float32 input expected, got ", x.value().describe());
-  Tensor y = Tensor::empty({xb.size(0), w.size(0)}, out_dtype, x.value().device());
-  if (bias.defined()) y.copy_(bias.value().expand(y.shape()));
-  kernels::gemm_into(xb, wb, y, false, true, 1.0, bias.defined() ? 1.0 : 0.0);
-  std::vector<Var> inputs{x, w};
-  if (bias.defined()) inputs.push_back(bias);
-  return make_result(
-      y.view(out_shape), inputs,
-      [xb, wb, x_shape, out_dtype](const Tensor& g, const std::vector<bool>& needs) -> std::vector<Tensor> {
-        std::vector<Tensor> grads(needs.size());
-        const Tensor g2 = g.reshape({-1, g.size(-1)});
-        const Tensor gb = g2.to(DType::BF16);
-        if (needs[0]) {  // dX = G W
-          Tensor dx = Tensor::empty({gb.size(0), wb.size(1)}, out_dtype, g.device());
-          kernels::gemm_into(gb, wb, dx, false, false, 1.0, 0.0);
-          grads[0] = dx.view(x_shape);
-        }
-        if (needs[1]) {  // dW = G^T X
-          grads[1] = Tensor::empty(wb.shape(), out_dtype, g.device());
-          kernels::gemm_into(gb, xb, grads[1], true, false, 1.0, 0.0);
-        }
-        if (needs.size() > 2 && needs[2]) grads[2] = kernels::sum_to_shape(g2, {g2.size(1)});
-        return grads;
-      },
-      "linear");
+  VCC_CHECK(x.value().dtype() == DType::F32, "linear_bf16: float32 input expected, got ", x.value().describe());
+  return linear_as(x, w, bias, DType::BF16);
 }
 
 }  // namespace vcc

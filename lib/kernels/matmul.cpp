@@ -26,13 +26,23 @@ Tensor expand_batch(const Tensor& t, const Shape& out_shape) {
   return t.expand(s);
 }
 
+// Same dtypes throughout, or bfloat16 operands into a float32 C (mixed-precision Linear).
+void check_dtypes(const Tensor& a, const Tensor& b, DType out) {
+  VCC_CHECK(a.dtype() == b.dtype() && (a.dtype() == out || (a.dtype() == DType::BF16 && out == DType::F32)), "gemm of ",
+            a.describe(), ", ", b.describe(), " into ", dtype_name(out));
+}
+
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, double alpha) {
-  VCC_CHECK(a.dtype() == b.dtype(), "matmul of ", a.describe(), " and ", b.describe());
+  return matmul(a, b, trans_a, trans_b, alpha, a.dtype());
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, double alpha, DType out_dtype) {
+  check_dtypes(a, b, out_dtype);
   check_same_device("matmul", a, b);
   Shape shape = product_shape(a, b, trans_a, trans_b);
-  Tensor c = Tensor::empty(shape, a.dtype(), a.device());
+  Tensor c = Tensor::empty(shape, out_dtype, a.device());
   VCC_DISPATCH_DEVICE(a.device(), gemm_batched, expand_batch(a, shape), expand_batch(b, shape), c, trans_a, trans_b,
                       alpha, 0.0);
   return c;
@@ -40,9 +50,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b, doub
 
 void gemm_into(const Tensor& a, const Tensor& b, const Tensor& c, bool trans_a, bool trans_b, double alpha,
                double beta) {
-  // Same dtypes throughout, or bfloat16 operands into a float32 C (mixed-precision Linear).
-  VCC_CHECK(a.dtype() == b.dtype() && (a.dtype() == c.dtype() || (a.dtype() == DType::BF16 && c.dtype() == DType::F32)),
-            "gemm of ", a.describe(), ", ", b.describe(), " into ", c.describe());
+  check_dtypes(a, b, c.dtype());
   check_same_device("gemm", a, b, c);
   Shape shape = product_shape(a, b, trans_a, trans_b);
   VCC_CHECK(shape == c.shape(), "gemm output ", c.describe(), " but the product is ", shape.str());
@@ -50,12 +58,14 @@ void gemm_into(const Tensor& a, const Tensor& b, const Tensor& c, bool trans_a, 
                       alpha, beta);
 }
 
-Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) {
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias) { return linear(x, w, bias, x.dtype()); }
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& bias, DType out_dtype) {
   VCC_CHECK(w.dim() == 2 && x.size(-1) == w.size(1), "linear: input ", x.describe(), " with weight ", w.describe());
   Shape out_shape = x.shape();
   out_shape[out_shape.size() - 1] = w.size(0);
   Tensor x2 = x.reshape({-1, x.size(-1)});
-  Tensor y = Tensor::empty({x2.size(0), w.size(0)}, x.dtype(), x.device());
+  Tensor y = Tensor::empty({x2.size(0), w.size(0)}, out_dtype, x.device());
   if (bias.defined()) {
     VCC_CHECK(bias.dim() == 1 && bias.size(0) == w.size(0), "linear: bias ", bias.describe(), " for weight ",
               w.describe());
