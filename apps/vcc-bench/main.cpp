@@ -36,7 +36,7 @@
 #include "models/model_factory.h"
 #include "models/roberta.h"
 #include "models/t5.h"
-#include "nn/linear.h"
+#include "nn/compute_precision.h"
 #include "optim/adamw.h"
 #include "optim/clip_grad.h"
 #include "train/train_options.h"
@@ -80,8 +80,8 @@ class TrainingStep {
     model_ = models::build_model(config);
     models::init_weights(*model_, config, o.seed);
     model_->train(true);
-    // As the trainer does: the Linear layers' GEMM operands in the compute dtype.
-    nn::set_linear_compute_dtype(*model_, compute_dtype(o.precision));
+    // As the trainer does: the GEMM and attention products' operands in the precision's dtype.
+    nn::set_compute_precision(*model_, o.precision);
     if (o.gradient_checkpointing) {
       if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model_)) r->layers().set_checkpointing(true);
       if (auto t = std::dynamic_pointer_cast<models::T5Model>(model_)) t->set_gradient_checkpointing(true);
@@ -221,7 +221,7 @@ int run(int argc, char** argv) {
                "then waits for its kernels, so the steps run slower");
   app.add_option("--precision", precision,
                  "fp32, tf32 (fp32 with TF32 tensor-core GEMMs: train.tf32, GPUs only) or bf16 (train.precision: "
-                 "the Linear layers' GEMMs take bf16 operands, float32 accumulation)")
+                 "the Linear layers' GEMMs and the attention products take bf16 operands, float32 accumulation)")
       ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
       ->capture_default_str();
   app.add_option("--set", overrides, "KEY=VALUE overrides, e.g. --set model.vcc.fine_blocks=90");

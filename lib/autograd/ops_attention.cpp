@@ -17,6 +17,7 @@ Var attention(const Var& q, const Var& k, const Var& v, const AttentionOptions& 
   args.num_buckets = options.num_buckets;
   args.max_distance = options.max_distance;
   args.dropout = options.dropout;
+  args.bf16_products = options.bf16_products;
   if (options.dropout > 0) {
     // One stream offset per call: backward regenerates the same mask from (seed, offset).
     Generator& gen = options.generator ? *options.generator : default_generator();

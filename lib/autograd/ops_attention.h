@@ -24,6 +24,9 @@ struct AttentionOptions {
   int max_distance = 128;
   double dropout = 0.0;            // attention-probability dropout (training only)
   Generator* generator = nullptr;  // defaults to default_generator()
+  // bfloat16 operands, float32 accumulation in the five products (train.precision: bf16;
+  // kernels::AttentionArgs::bf16_products says exactly what is rounded). float32 only.
+  bool bf16_products = false;
 };
 
 // q: [B, Nq, H, D], k and v: [B, Nk, H, D] (strided views with unit stride in D are used

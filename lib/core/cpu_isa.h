@@ -4,11 +4,15 @@
 // a portable x86-64-v3 build still runs 512-bit code on an AVX-512 CPU. (oneDNN picks its own
 // GEMM kernels.)
 //
-// VCC_CPU_ISA=avx2 (or generic) caps the choice for the whole process; cap_cpu_isa does it
-// in code: tests run both paths on one machine, benchmarks measure what AVX-512 buys.
+// Avx512Bf16 adds VDPBF16PS (Zen 4, Cooper Lake, Sapphire Rapids and later): the bfloat16 tile
+// products of the fused attention (kernels/cpu/tile_gemm_bf16.cpp) run on it; below it they
+// are emulated with two float32 FMAs that give the same bits.
+//
+// VCC_CPU_ISA=avx512 (or avx2, or generic) caps the choice for the whole process; cap_cpu_isa
+// does it in code: tests run every path on one machine, benchmarks measure what each buys.
 namespace vcc {
 
-enum class CpuIsa { Generic, Avx2, Avx512 };  // ordered: each has everything before it
+enum class CpuIsa { Generic, Avx2, Avx512, Avx512Bf16 };  // ordered: each has everything before it
 
 // The best the CPU and the OS support, at most the cap.
 CpuIsa cpu_isa();

@@ -1,12 +1,14 @@
 #pragma once
 // Mixed-precision policy of training (`train.precision`, spec §6). Master weights, their
-// gradients and the optimizer state stay float32. With bf16 the matrix products of the
-// nn::Linear layers (attention projections and feed-forward: nearly all of an encoder
-// layer's FLOPs) take bfloat16 operands and accumulate in float32 (cuBLAS CUBLAS_COMPUTE_32F on a GPU, float32 BLAS on
-// the CPU, which gives the same numbers without the speed); attention logits and softmax,
-// VCC block means, norms, losses and reductions stay float32, and so do the output heads
-// (span/MLM heads, T5's lm_head), which call the float32 `linear` op directly. bfloat16 has float32's
-// exponent range, so no loss scaling is needed.
+// gradients and the optimizer state stay float32. With bf16 the matrix products take
+// bfloat16 operands and accumulate in float32: those of the nn::Linear layers (attention
+// projections and feed-forward: most of an encoder layer's FLOPs at 512 tokens; oneDNN on the
+// CPU, cuBLAS CUBLAS_COMPUTE_32F on a GPU) and the fused attention's five products (most of
+// them at 4K tokens and beyond; VDPBF16PS on the CPU where it exists, kernels/attention.h).
+// Attention logits and softmax, VCC block means and block scoring, norms, losses and
+// reductions stay float32, and so do the output heads (span/MLM heads, T5's lm_head), which
+// call the float32 `linear` op directly. nn/compute_precision.h applies it to a model.
+// bfloat16 has float32's exponent range, so no loss scaling is needed.
 #include <string>
 #include <string_view>
 

@@ -61,6 +61,8 @@ AttentionArgs normalise_args(const AttentionArgs& in, const Dims& d, const Tenso
   AttentionArgs a = in;
   VCC_CHECK(std::isfinite(a.scale), "attention: scale must be finite, got ", a.scale);
   VCC_CHECK(a.dropout >= 0.0 && a.dropout < 1.0, "attention: dropout must be in [0, 1), got ", a.dropout);
+  VCC_CHECK(!a.bf16_products || q.dtype() == DType::F32, "attention: bfloat16 products need float32 q, k, v, got q ",
+            q.describe());
   if (a.key_mask.defined()) {
     check_per_token(a.key_mask, "key_mask", d, d.keys, q, false);
     // "Nonzero = visible" for any dtype: a plain dtype conversion would turn 0.5 into 0.

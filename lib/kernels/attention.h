@@ -24,6 +24,11 @@ struct AttentionArgs {
   double dropout = 0.0;            // probability of dropping an attention probability
   uint64_t seed = 0;               // Philox stream (seed, offset) of the dropout mask
   uint64_t offset = 0;
+  // The five matrix products (q.k, P.v and the backward's three) take bfloat16 operands and
+  // accumulate in float32: q, k, v, the output gradient, the probabilities P and their
+  // gradients dS are rounded to bfloat16 as they enter a product. Logits, the online softmax,
+  // the log-sum-exp and every result stay float32 (train.precision: bf16; float32 q only).
+  bool bf16_products = false;
 };
 
 struct AttentionOutput {

@@ -34,6 +34,7 @@ AttentionOptions MultiHeadAttention::op_options() const {
   o.bidirectional = options_.bidirectional;
   o.num_buckets = options_.num_buckets;
   o.max_distance = options_.max_distance;
+  o.bf16_products = bf16_products_;
   return o;
 }
 
@@ -44,6 +45,7 @@ Var MultiHeadAttention::attend(const Var& q, const Var& k, const Var& v, Attenti
   o.bidirectional = base.bidirectional;
   o.num_buckets = base.num_buckets;
   o.max_distance = base.max_distance;
+  o.bf16_products = base.bf16_products;
   return output(attention(q, k, v, o));
 }
 

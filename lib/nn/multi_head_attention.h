@@ -59,12 +59,17 @@ class MultiHeadAttention : public Module {
   const Linear& v() const { return *v_; }
   const Linear& o() const { return *o_; }
   const MultiHeadAttentionOptions& options() const { return options_; }
+  // bfloat16 operands in the fused attention's products (train.precision: bf16; see
+  // kernels::AttentionArgs::bf16_products). The projections have their own setting (Linear).
+  void set_bf16_products(bool on) { bf16_products_ = on; }
+  bool bf16_products() const { return bf16_products_; }
 
  private:
   Var heads(const Linear& proj, const Var& x) const;
   AttentionOptions op_options() const;
 
   MultiHeadAttentionOptions options_;
+  bool bf16_products_ = false;
   std::shared_ptr<Linear> q_, k_, v_, o_;
 };
 

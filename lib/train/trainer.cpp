@@ -28,7 +28,7 @@
 #include "models/model_factory.h"
 #include "models/roberta.h"
 #include "models/t5.h"
-#include "nn/linear.h"
+#include "nn/compute_precision.h"
 #include "optim/clip_grad.h"
 #include "optim/optim_config.h"
 #include "train/stop_signal.h"
@@ -215,7 +215,7 @@ void Trainer::Impl::setup() {
     if (auto r = std::dynamic_pointer_cast<models::RobertaModel>(model)) r->layers().set_checkpointing(true);
     if (auto t = std::dynamic_pointer_cast<models::T5Model>(model)) t->set_gradient_checkpointing(true);
   }
-  nn::set_linear_compute_dtype(*model, compute_dtype(s.precision));
+  nn::set_compute_precision(*model, s.precision);
   for (const auto& [name, p] : model->named_parameters()) params.push_back(p);
 
   TaskOptions to;
@@ -308,7 +308,7 @@ void Trainer::Impl::setup() {
       << s.batch_size / micro_per_step << "; " << threads << " thread" << (threads > 1 ? "s" : "") << " each; device "
       << device.str() << "; precision " << precision_name(s.precision)
       << (device.is_cuda() && s.precision == Precision::FP32 ? (s.tf32 ? " (TF32 GEMMs)" : " (exact float32 GEMMs)") : "")
-      << (s.precision == Precision::BF16 && device.is_cpu() ? " (Linear layers in bf16 through oneDNN, the rest float32)" : "")
+      << (s.precision == Precision::BF16 && device.is_cpu() ? " (Linear layers in bf16 through oneDNN, attention products in bf16, the rest float32)" : "")
       << "; dist " << comm.backend();
     log.line(b.str());
     log.line("[run] options: " + non_default_options(config));

@@ -25,28 +25,31 @@ struct Shapes {
   int64_t B, Nq, Nk, H, D;
 };
 
+using Close = ::testing::AssertionResult (*)(const Tensor&, const Tensor&);
+
 // Runs forward and backward on both devices and compares everything.
-void expect_same_attention(const Shapes& s, const kernels::AttentionArgs& args, uint64_t seed) {
+void expect_same_attention(const Shapes& s, const kernels::AttentionArgs& args, uint64_t seed,
+                           Close close = close_f32) {
   const Tensor q = randn({s.B, s.Nq, s.H, s.D}, seed, DType::F32), k = randn({s.B, s.Nk, s.H, s.D}, seed + 1, DType::F32);
   const Tensor v = randn({s.B, s.Nk, s.H, s.D}, seed + 2, DType::F32), g = randn({s.B, s.Nq, s.H, s.D}, seed + 3, DType::F32);
   const kernels::AttentionArgs gargs = on_gpu(args);
   const kernels::AttentionOutput f = kernels::attention_forward(q, k, v, args);
   const kernels::AttentionOutput f_gpu = kernels::attention_forward(gpu(q), gpu(k), gpu(v), gargs);
-  EXPECT_TRUE(close_f32(f_gpu.out, f.out));
-  EXPECT_TRUE(close_f32(f_gpu.lse, f.lse));
+  EXPECT_TRUE(close(f_gpu.out, f.out));
+  EXPECT_TRUE(close(f_gpu.lse, f.lse));
   kernels::AttentionGradRequest request;
   request.key_bias = args.key_bias.defined();
   request.relative_bias_table = args.relative_bias_table.defined();
   const kernels::AttentionGrads d = kernels::attention_backward(q, k, v, f, g, args, request);
   const kernels::AttentionGrads d_gpu = kernels::attention_backward(gpu(q), gpu(k), gpu(v), f_gpu, gpu(g), gargs, request);
-  EXPECT_TRUE(close_f32(d_gpu.q, d.q));
-  EXPECT_TRUE(close_f32(d_gpu.k, d.k));
-  EXPECT_TRUE(close_f32(d_gpu.v, d.v));
+  EXPECT_TRUE(close(d_gpu.q, d.q));
+  EXPECT_TRUE(close(d_gpu.k, d.k));
+  EXPECT_TRUE(close(d_gpu.v, d.v));
   if (request.key_bias) {
-    EXPECT_TRUE(close_f32(d_gpu.key_bias, d.key_bias));
+    EXPECT_TRUE(close(d_gpu.key_bias, d.key_bias));
   }
   if (request.relative_bias_table) {
-    EXPECT_TRUE(close_f32(d_gpu.relative_bias_table, d.relative_bias_table));
+    EXPECT_TRUE(close(d_gpu.relative_bias_table, d.relative_bias_table));
   }
 }
 
@@ -88,4 +91,24 @@ TEST(AttentionGpu, CausalDecoderWithRelativeBiasAndDropout) {
   a.seed = 77;
   a.offset = 5;
   expect_same_attention(s, a, 40);
+}
+
+// bfloat16 products: the GPU rounds the same operands but keeps float32 products, and its
+// probabilities are shifted by a running maximum over 32 keys rather than 256 before they
+// are rounded, so the two agree to bfloat16 rounding, not bit for bit.
+TEST(AttentionGpu, Bf16ProductsAgreeWithTheCpuToBf16Rounding) {
+  VCC_REQUIRE_GPU();
+  const Shapes s{2, 70, 300, 2, 64};
+  kernels::AttentionArgs a;
+  a.scale = 0.125;
+  a.bf16_products = true;
+  std::vector<uint8_t> mask(s.B * s.Nk, 1);
+  for (int64_t j = 250; j < s.Nk; ++j) mask[s.Nk + j] = 0;
+  a.key_mask = Tensor::from_vector<uint8_t>(mask, {s.B, s.Nk});
+  a.key_bias = randn({s.B, s.Nk}, 50, DType::F32);
+  a.relative_bias_table = randn({32, s.H}, 51, DType::F32);
+  a.dropout = 0.1;
+  a.seed = 5;
+  a.offset = 2;
+  expect_same_attention(s, a, 60, close_bf16);
 }

@@ -503,13 +503,15 @@ Inputs every_feature(int64_t D, uint64_t seed) {
   c.causal = true;
   return make_inputs(c, seed);
 }
-std::vector<Tensor> output_and_gradients(const Inputs& in, uint64_t grad_seed) {
+std::vector<Tensor> output_and_gradients(const Inputs& in, uint64_t grad_seed, bool bf16_products = false) {
   std::vector<Var> leaves{Var(in.q.to(DType::F32), true), Var(in.k.to(DType::F32), true),
                           Var(in.v.to(DType::F32), true), Var(in.args.key_bias.to(DType::F32), true),
                           Var(in.args.relative_bias_table.to(DType::F32), true)};
   Generator gen;
   gen.set_state(in.args.seed, in.args.offset);
-  Var out = attention(leaves[0], leaves[1], leaves[2], options_from(in.args, leaves[3], leaves[4], &gen));
+  AttentionOptions o = options_from(in.args, leaves[3], leaves[4], &gen);
+  o.bf16_products = bf16_products;
+  Var out = attention(leaves[0], leaves[1], leaves[2], o);
   out.backward(randn(out.shape(), grad_seed, DType::F32));
   std::vector<Tensor> results{out.value()};
   for (const Var& l : leaves) results.push_back(l.grad());
@@ -545,6 +547,73 @@ TEST(AttentionDeterminism, SameBitsWithAvx512AndAvx2TileKernels) {
     cap_cpu_isa(saved);
     expect_same_bits(wide, narrow, "D = " + std::to_string(D));
   }
+}
+
+// ---------------------------------------------------------------- bfloat16 products
+
+// ||a - b|| / ||b|| over the whole tensor.
+double relative_error(const Tensor& a, const Tensor& b) {
+  const std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff += (x[i] - y[i]) * (x[i] - y[i]);
+    norm += y[i] * y[i];
+  }
+  return std::sqrt(diff / norm);
+}
+
+// With every feature on, the output and all five gradients stay within a stated distance of
+// float32, and are not float32 (the products did round).
+TEST(AttentionBf16, OutputAndGradientsCloseToFloat32) {
+  const char* names[] = {"out", "dq", "dk", "dv", "dkey_bias", "dtable"};
+  // bfloat16 keeps 8 significant bits (relative rounding 2^-9 = 0.002); inputs, probabilities
+  // and dS are each rounded once, so a few of those overall. Measured: 0.004-0.010 (rounding
+  // q, k, v alone and computing in float32 moves these tensors by 0.003-0.005).
+  const double bound = 0.02;
+  for (int64_t D : {64, 33}) {
+    const Inputs in = every_feature(D, 12);
+    const std::vector<Tensor> f32 = output_and_gradients(in, 13), b16 = output_and_gradients(in, 13, true);
+    for (size_t i = 0; i < f32.size(); ++i) {
+      const double e = relative_error(b16[i], f32[i]);
+      EXPECT_LT(e, bound) << names[i] << ", D = " << D;
+      EXPECT_GT(e, 1e-4) << names[i] << ", D = " << D << ": no bfloat16 rounding visible";
+    }
+  }
+}
+
+// VDPBF16PS, its 512-bit and 256-bit emulations and the scalar code give the same bits.
+TEST(AttentionBf16, SameBitsOnEveryTileKernelPath) {
+  const CpuIsa saved = cpu_isa_cap();
+  for (int64_t D : {64, 33}) {
+    const Inputs in = every_feature(D, 14);
+    cap_cpu_isa(CpuIsa::Generic);
+    const std::vector<Tensor> scalar = output_and_gradients(in, 15, true);
+    for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512, CpuIsa::Avx512Bf16}) {
+      if (cpu_isa_available() < isa) continue;
+      cap_cpu_isa(isa);
+      expect_same_bits(output_and_gradients(in, 15, true), scalar,
+                       std::string(isa_name(isa)) + " vs generic, D = " + std::to_string(D));
+    }
+    cap_cpu_isa(saved);
+  }
+}
+
+TEST(AttentionBf16, IndependentOfThreadCount) {
+  const Inputs in = every_feature(64, 16);
+  const int saved = num_threads();
+  set_num_threads(1);
+  const std::vector<Tensor> one = output_and_gradients(in, 17, true);
+  set_num_threads(2);
+  const std::vector<Tensor> two = output_and_gradients(in, 17, true);
+  set_num_threads(saved);
+  expect_same_bits(one, two, "1 vs 2 threads");
+}
+
+TEST(AttentionBf16, RejectsFloat64) {
+  Tensor q = randn({1, 4, 1, 8}, 1);
+  AttentionOptions o;
+  o.bf16_products = true;
+  EXPECT_THROW(attention(Var(q), Var(q), Var(q), o), Error);
 }
 
 TEST(AttentionDropout, TakesOneGeneratorOffsetPerCall) {

@@ -2,6 +2,7 @@
 // has: against a float64 product on ragged shapes, and 512-bit against 256-bit bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -117,8 +118,11 @@ TEST(CpuIsa, CapLimitsTheChoiceAndIsNeverAboveTheHardware) {
   cap_cpu_isa(CpuIsa::Generic);
   EXPECT_EQ(cpu_isa(), CpuIsa::Generic);
   cap_cpu_isa(CpuIsa::Avx512);
+  EXPECT_EQ(cpu_isa(), std::min(CpuIsa::Avx512, cpu_isa_available()));
+  cap_cpu_isa(CpuIsa::Avx512Bf16);
   EXPECT_EQ(cpu_isa(), cpu_isa_available());
   cap_cpu_isa(saved);
+  EXPECT_STREQ(isa_name(CpuIsa::Avx512Bf16), "avx512bf16");
   EXPECT_STREQ(isa_name(CpuIsa::Avx2), "avx2");
 }
 

@@ -4,13 +4,17 @@
 // outputs and gradients are the float32 products of the rounded operands. The GPU suite compares the same ops with cuBLAS.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "autograd/ops.h"
 #include "core/precision.h"
 #include "kernels/elementwise.h"
 #include "kernels/matmul.h"
 #include "models/model_config.h"
 #include "models/model_factory.h"
+#include "nn/compute_precision.h"
 #include "nn/linear.h"
+#include "nn/multi_head_attention.h"
 #include "test_util.h"
 
 using namespace vcc;
@@ -110,7 +114,7 @@ TEST(Bf16Linear, KeepsFloat32WeightsAndGradientsWithinBf16Rounding) {
   EXPECT_THROW(linear.set_compute_dtype(DType::F64), Error);
 }
 
-TEST(Bf16Linear, SwitchesEveryLinearOfAModelAndBack) {
+TEST(Bf16Linear, PrecisionSwitchesEveryLinearAndAttentionOfAModelAndBack) {
   models::ModelConfig c;
   c.type = "roberta";
   c.vocab_size = 64;
@@ -122,20 +126,63 @@ TEST(Bf16Linear, SwitchesEveryLinearOfAModelAndBack) {
   c.max_position_embeddings = 32;
   c.heads = {"span"};
   auto model = models::build_model(c);
-  int linears = 0;
-  model->apply([&](nn::Module& m) { linears += dynamic_cast<nn::Linear*>(&m) != nullptr; });
+  int linears = 0, attentions = 0;
+  model->apply([&](nn::Module& m) {
+    linears += dynamic_cast<nn::Linear*>(&m) != nullptr;
+    attentions += dynamic_cast<nn::MultiHeadAttention*>(&m) != nullptr;
+  });
   // Per layer: query, key, value, attention output and the two feed-forward projections.
   EXPECT_EQ(linears, 2 * 6);
-  EXPECT_EQ(nn::set_linear_compute_dtype(*model, DType::BF16), linears);
+  EXPECT_EQ(attentions, 2);
+  nn::PrecisionChanges changed = nn::set_compute_precision(*model, Precision::BF16);
+  EXPECT_EQ(changed.linears, linears);
+  EXPECT_EQ(changed.attentions, attentions);
   model->apply([&](nn::Module& m) {
     if (auto* l = dynamic_cast<nn::Linear*>(&m)) {
       EXPECT_EQ(l->compute_dtype(), DType::BF16);
     }
+    if (auto* a = dynamic_cast<nn::MultiHeadAttention*>(&m)) {
+      EXPECT_TRUE(a->bf16_products());
+    }
   });
-  EXPECT_EQ(nn::set_linear_compute_dtype(*model, DType::F32), linears);
+  changed = nn::set_compute_precision(*model, Precision::FP32);
+  EXPECT_EQ(changed.linears, linears);
   model->apply([&](nn::Module& m) {
     if (auto* l = dynamic_cast<nn::Linear*>(&m)) {
       EXPECT_EQ(l->compute_dtype(), l->weight().dtype());
     }
+    if (auto* a = dynamic_cast<nn::MultiHeadAttention*>(&m)) {
+      EXPECT_FALSE(a->bf16_products());
+    }
   });
+}
+
+// The switch reaches the fused attention op: with bf16 products a self-attention layer's
+// output moves by bfloat16 rounding (the projections stay float32 here), no further.
+TEST(Bf16Attention, SelfAttentionLayerUsesBf16Products) {
+  nn::MultiHeadAttentionOptions o;
+  o.d_model = 32;
+  o.num_heads = 2;
+  o.d_kv = 16;
+  o.scale = 0.25;
+  o.q_name = "q";
+  o.k_name = "k";
+  o.v_name = "v";
+  o.o_name = "o";
+  nn::MultiHeadAttention layer(o);
+  uint64_t seed = 40;
+  for (auto& [name, p] : layer.named_parameters())
+    p.node()->value = vcc::testing::randn(p.shape(), ++seed, DType::F32, 0.3);
+  const Var x(vcc::testing::randn({1, 300, 32}, 3, DType::F32));
+  const Tensor f32 = layer.self_attention(x, nn::AttentionContext{}).value();
+  layer.set_bf16_products(true);
+  const Tensor b16 = layer.self_attention(x, nn::AttentionContext{}).value();
+  const std::vector<double> a = f32.to_vector<double>(), b = b16.to_vector<double>();
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (a[i] - b[i]) * (a[i] - b[i]);
+    norm += a[i] * a[i];
+  }
+  EXPECT_GT(std::sqrt(diff / norm), 1e-4);
+  EXPECT_LT(std::sqrt(diff / norm), 1e-2);
 }

@@ -4,6 +4,13 @@
 // an online softmax in between, and a backward that recomputes the probabilities from
 // the saved log-sum-exp.
 // Extra memory is a few tiles per thread plus O(B * H * n) vectors.
+//
+// With bfloat16 products (AttentionArgs::bf16_products) the same loops run with the tiles'
+// operands rounded to bfloat16 and packed as tile_gemm_bf16 reads them (rows, or pairs of
+// rows side by side); its VDPBF16PS kernel does twice the float32 FMA's work per instruction.
+// The softmax between the products is the float32 code, unchanged. The forward converts each
+// head's K and V once per call (O(n) more memory), the backward each head's Q and dO once
+// per head, instead of once per tile.
 #include <omp.h>
 
 #include <algorithm>
@@ -17,6 +24,7 @@
 #include "kernels/attention_ops.h"
 #include "kernels/cpu/philox_lanes.h"
 #include "kernels/cpu/tile_gemm.h"
+#include "kernels/cpu/tile_gemm_bf16.h"
 
 namespace vcc::kernels::cpu {
 namespace {
@@ -226,6 +234,12 @@ class Carver {
   char* p_;
 };
 
+// bfloat16 rows (as a product's A operand) of n values: n rounded up to even, padded.
+constexpr int64_t bf16_row_ld(int64_t n) { return padded_ld<uint16_t>((n + 1) / 2 * 2); }
+// Pair-interleaved rows (as a product's B operand) of n columns: 2n values.
+constexpr int64_t bf16_pairs_ld(int64_t n) { return padded_ld<uint16_t>(2 * n); }
+constexpr int64_t pairs(int64_t k) { return (k + 1) / 2; }
+
 // Threads for a call: below about 4 MFLOP a call takes well under a millisecond on one core
 // and waking a team costs more than it saves (on a loaded machine, much more).
 int team_size(int64_t tasks, double flops) {
@@ -254,7 +268,7 @@ void for_each_task(int64_t tasks, int slots, Fn&& fn) {
 // Forward tasks are (b, h, query tile). Logit tiles are kept transposed, keys x queries:
 // then S^T = K Q^T needs only the query tile transposed (once per task, not once per key
 // tile), and the per-query max and sum run down columns, vectorised across queries.
-template <class T>
+template <class T, bool kBf16>
 void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionArgs& args, const Tensor& out,
                   const Tensor& lse) {
   const Problem<T> p(q, k, args);
@@ -262,20 +276,41 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
   const int64_t tasks = p.B * p.H * q_tiles;
   const int slots = team_size(tasks, 4.0 * p.B * p.H * p.Nq * p.Nk * D);
   const int64_t ld_q = padded_ld<T>(kQueryTile), ld_s = padded_ld<T>(kKeyTile);
-  const size_t slot_bytes = Carver::bytes<T>(kKeyTile * ld_q) + Carver::bytes<T>(D * ld_q) +
+  // bfloat16: K rows, V key pairs (per head, for the whole call), the query tile as pairs
+  // over D and the probabilities as rows over keys (per task).
+  const int64_t ld_k16 = bf16_row_ld(D), ld_v16 = bf16_pairs_ld(D), ld_q16 = bf16_pairs_ld(kQueryTile),
+                ld_p16 = bf16_row_ld(kKeyTile);
+  const int64_t k16_head = p.Nk * ld_k16, v16_head = pairs(p.Nk) * ld_v16;
+  const size_t slot_bytes = Carver::bytes<T>(kKeyTile * ld_q) +
+                            (kBf16 ? Carver::bytes<uint16_t>(pairs(D) * ld_q16) + Carver::bytes<uint16_t>(kQueryTile * ld_p16)
+                                   : Carver::bytes<T>(D * ld_q)) +
                             Carver::bytes<T>(kQueryTile * D) + 6 * Carver::bytes<T>(kQueryTile) +
                             Carver::bytes<T>(kKeyTile) +
                             (p.dropout ? Carver::bytes<T>(kQueryTile * ld_s) + Carver::bytes<uint32_t>(kKeyTile + 8) : 0);
   Workspace ws(slots, slot_bytes);
   T* out_data = out.data<T>();
   T* lse_data = lse.data<T>();
+  Tensor kv16;
+  uint16_t *k16 = nullptr, *v16 = nullptr;
+  if constexpr (kBf16) {
+    kv16 = Tensor::empty({p.B * p.H * (k16_head + v16_head) * 2}, DType::U8);
+    k16 = static_cast<uint16_t*>(kv16.raw_data());
+    v16 = k16 + p.B * p.H * k16_head;
+    for_each_task(p.B * p.H, slots, [&](int64_t bh, int) {
+      const HeadRows<T> K = head_rows<T>(k, bh / p.H, bh % p.H), V = head_rows<T>(v, bh / p.H, bh % p.H);
+      pack_bf16_rows(K.base, K.ld, p.Nk, D, k16 + bh * k16_head, ld_k16);
+      pack_bf16_row_pairs(V.base, V.ld, p.Nk, D, v16 + bh * v16_head, ld_v16);
+    });
+  }
 
   for_each_task(tasks, slots, [&](int64_t task, int slot) {
     const int64_t qt = task % q_tiles, bh = task / q_tiles, h = bh % p.H, b = bh / p.H;
     const int64_t i0 = qt * kQueryTile, rows = std::min(kQueryTile, p.Nq - i0);
     Carver c(ws.slot(slot));
     T* s = c.take<T>(kKeyTile * ld_q);       // logits, then probabilities, [key][query]
-    T* q_t = c.take<T>(D * ld_q);            // Q tile transposed
+    T* q_t = kBf16 ? nullptr : c.take<T>(D * ld_q);                         // Q tile transposed
+    uint16_t* q16 = kBf16 ? c.take<uint16_t>(pairs(D) * ld_q16) : nullptr;  // Q tile as pairs over D
+    uint16_t* p16 = kBf16 ? c.take<uint16_t>(kQueryTile * ld_p16) : nullptr;  // P [query][key]
     T* acc = c.take<T>(kQueryTile * D);      // unnormalised output rows
     T* row_max = c.take<T>(kQueryTile);
     T* row_sum = c.take<T>(kQueryTile);
@@ -287,7 +322,11 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     T* factor = p.dropout ? c.take<T>(kQueryTile * ld_s) : nullptr;  // dropout multipliers [query][key]
     uint32_t* words = p.dropout ? c.take<uint32_t>(kKeyTile + 8) : nullptr;
     const HeadRows<T> Q = head_rows<T>(q, b, h), K = head_rows<T>(k, b, h), V = head_rows<T>(v, b, h);
-    pack_transposed(Q, i0, rows, D, q_t, ld_q);
+    if constexpr (kBf16) {
+      pack_bf16_column_pairs(Q.row(i0), Q.ld, rows, D, q16, ld_q16);
+    } else {
+      pack_transposed(Q, i0, rows, D, q_t, ld_q);
+    }
     std::fill(row_max, row_max + rows, kNegInf<T>);
     std::fill(row_sum, row_sum + rows, T(0));
     std::fill(acc, acc + rows * D, T(0));
@@ -296,7 +335,12 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     for (int64_t j0 = 0; j0 < j_end; j0 += kKeyTile) {
       if (p.key_tile_skipped(b, j0)) continue;
       const int64_t cols = std::min(kKeyTile, j_end - j0);
-      tile_gemm(cols, rows, D, p.scale, K.row(j0), K.ld, 1, q_t, ld_q, s, ld_q, false);
+      if constexpr (kBf16) {
+        tile_gemm_bf16(cols, rows, pairs(D), p.scale, k16 + bh * k16_head + j0 * ld_k16, ld_k16, q16, ld_q16, s, ld_q,
+                       false);
+      } else {
+        tile_gemm(cols, rows, D, p.scale, K.row(j0), K.ld, 1, q_t, ld_q, s, ld_q, false);
+      }
       const bool has_key_terms = p.key_terms(b, j0, cols, key_add);
       std::fill(tile_max, tile_max + rows, kNegInf<T>);
       for (int64_t j = 0; j < cols; ++j) {
@@ -338,7 +382,13 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
           for (int64_t r = 0; r < rows; ++r) s[j * ld_q + r] *= factor[r * ld_s + j];
       }
       // acc += P V with P(r, j) = s[j * ld_q + r].
-      tile_gemm(rows, D, cols, T(1), s, 1, ld_q, V.row(j0), V.ld, acc, D, true);
+      if constexpr (kBf16) {
+        pack_bf16_columns(s, ld_q, cols, rows, p16, ld_p16);
+        tile_gemm_bf16(rows, D, pairs(cols), 1.0f, p16, ld_p16, v16 + bh * v16_head + (j0 / 2) * ld_v16, ld_v16, acc, D,
+                       true);
+      } else {
+        tile_gemm(rows, D, cols, T(1), s, 1, ld_q, V.row(j0), V.ld, acc, D, true);
+      }
     }
 
     for (int64_t r = 0; r < rows; ++r) {
@@ -354,7 +404,7 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
 
 // ---------------------------------------------------------------- backward
 
-template <class T>
+template <class T, bool kBf16>
 void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out, const Tensor& lse,
                    const Tensor& grad_out, const AttentionArgs& args, const AttentionGrads& grads) {
   const Problem<T> p(q, k, args);
@@ -367,9 +417,20 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
   const int slots = team_size(tasks, 10.0 * B * H * Nq * Nk * D);
   const int64_t ld_s = padded_ld<T>(kKeyTile), ld_d = padded_ld<T>(D);
   const int64_t tile = kQueryTile * ld_s;
+  // bfloat16: the head's Q and dO as rows over D and as pairs over queries; the key tile's
+  // K and V as pairs over D and K as pairs over keys; P^T or dS^T and dS as rows.
+  const int64_t ld_r16 = bf16_row_ld(D), ld_d16 = bf16_pairs_ld(D), ld_kt16 = bf16_pairs_ld(kKeyTile),
+                ld_t16 = bf16_row_ld(kQueryTile), ld_s16 = bf16_row_ld(kKeyTile);
+  const size_t tile_bytes = kBf16 ? 2 * Carver::bytes<uint16_t>(Nq * ld_r16) +
+                                        2 * Carver::bytes<uint16_t>(pairs(Nq) * ld_d16) +
+                                        2 * Carver::bytes<uint16_t>(pairs(D) * ld_kt16) +
+                                        Carver::bytes<uint16_t>(pairs(kKeyTile) * ld_d16) +
+                                        Carver::bytes<uint16_t>(kKeyTile * ld_t16) +
+                                        Carver::bytes<uint16_t>(kQueryTile * ld_s16)
+                                  : 2 * Carver::bytes<T>(D * ld_s) + Carver::bytes<T>(kKeyTile * ld_d) +
+                                        2 * Carver::bytes<T>(kQueryTile * ld_d);
   const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) +
-                            (p.dropout ? Carver::bytes<uint32_t>(kKeyTile + 8) : 0) + 2 * Carver::bytes<T>(D * ld_s) +
-                            Carver::bytes<T>(kKeyTile * ld_d) + 2 * Carver::bytes<T>(kQueryTile * ld_d) +
+                            (p.dropout ? Carver::bytes<uint32_t>(kKeyTile + 8) : 0) + tile_bytes +
                             Carver::bytes<T>(Nq) + 2 * Carver::bytes<T>(kKeyTile) + Carver::bytes<T>(kQueryTile);
   Workspace ws(slots, slot_bytes);
   // Per-(b, h) partial gradients of the shared parameters, summed in a fixed order below so
@@ -387,11 +448,20 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
     T* factor = p.dropout ? c.take<T>(tile) : nullptr;      // dropout multipliers
     T* dropped = p.dropout ? c.take<T>(tile) : nullptr;     // P * multipliers
     uint32_t* words = p.dropout ? c.take<uint32_t>(kKeyTile + 8) : nullptr;  // Philox output
-    T* k_t = c.take<T>(D * ld_s);                           // K tile transposed
-    T* v_t = c.take<T>(D * ld_s);                           // V tile transposed
-    T* k_tile = c.take<T>(kKeyTile * ld_d);                 // K tile
-    T* q_tile = c.take<T>(kQueryTile * ld_d);               // Q tile
-    T* do_tile = c.take<T>(kQueryTile * ld_d);              // dO tile
+    T* k_t = kBf16 ? nullptr : c.take<T>(D * ld_s);                 // K tile transposed
+    T* v_t = kBf16 ? nullptr : c.take<T>(D * ld_s);                 // V tile transposed
+    T* k_tile = kBf16 ? nullptr : c.take<T>(kKeyTile * ld_d);       // K tile
+    T* q_tile = kBf16 ? nullptr : c.take<T>(kQueryTile * ld_d);     // Q tile
+    T* do_tile = kBf16 ? nullptr : c.take<T>(kQueryTile * ld_d);    // dO tile
+    uint16_t* q16 = kBf16 ? c.take<uint16_t>(Nq * ld_r16) : nullptr;              // Q rows
+    uint16_t* do16 = kBf16 ? c.take<uint16_t>(Nq * ld_r16) : nullptr;             // dO rows
+    uint16_t* q_pairs = kBf16 ? c.take<uint16_t>(pairs(Nq) * ld_d16) : nullptr;   // Q, pairs of queries
+    uint16_t* do_pairs = kBf16 ? c.take<uint16_t>(pairs(Nq) * ld_d16) : nullptr;  // dO, pairs of queries
+    uint16_t* kt16 = kBf16 ? c.take<uint16_t>(pairs(D) * ld_kt16) : nullptr;      // K tile, pairs over D
+    uint16_t* vt16 = kBf16 ? c.take<uint16_t>(pairs(D) * ld_kt16) : nullptr;      // V tile, pairs over D
+    uint16_t* k_pairs = kBf16 ? c.take<uint16_t>(pairs(kKeyTile) * ld_d16) : nullptr;  // K tile, pairs of keys
+    uint16_t* t16 = kBf16 ? c.take<uint16_t>(kKeyTile * ld_t16) : nullptr;         // P^T or dS^T [key][query]
+    uint16_t* s16 = kBf16 ? c.take<uint16_t>(kQueryTile * ld_s16) : nullptr;       // dS [query][key]
     T* delta = c.take<T>(Nq);                               // rowsum(dO * O)
     T* key_add = c.take<T>(kKeyTile);
     T* colsum = c.take<T>(kKeyTile);
@@ -414,22 +484,38 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
       for (int64_t d = 0; d < D; ++d) sum += o[d] * g[d];
       delta[i] = sum;
     }
+    if constexpr (kBf16) {
+      pack_bf16_rows(Q.base, Q.ld, Nq, D, q16, ld_r16);
+      pack_bf16_rows(dO.base, dO.ld, Nq, D, do16, ld_r16);
+      pack_bf16_row_pairs(Q.base, Q.ld, Nq, D, q_pairs, ld_d16);
+      pack_bf16_row_pairs(dO.base, dO.ld, Nq, D, do_pairs, ld_d16);
+    }
 
     for (int64_t j0 = 0; j0 < Nk; j0 += kKeyTile) {
       if (p.key_tile_skipped(b, j0)) continue;
       const int64_t cols = std::min(kKeyTile, Nk - j0);
       const bool has_key_terms = p.key_terms(b, j0, cols, key_add);
       if (need_dkb) std::fill(colsum, colsum + cols, T(0));
-      pack_transposed(K, j0, cols, D, k_t, ld_s);
-      if (need_ds) pack_transposed(V, j0, cols, D, v_t, ld_s);
-      if (need_dq) pack_rows(K, j0, cols, D, k_tile, ld_d);
+      if constexpr (kBf16) {
+        pack_bf16_column_pairs(K.row(j0), K.ld, cols, D, kt16, ld_kt16);
+        if (need_ds) pack_bf16_column_pairs(V.row(j0), V.ld, cols, D, vt16, ld_kt16);
+        if (need_dq) pack_bf16_row_pairs(K.row(j0), K.ld, cols, D, k_pairs, ld_d16);
+      } else {
+        pack_transposed(K, j0, cols, D, k_t, ld_s);
+        if (need_ds) pack_transposed(V, j0, cols, D, v_t, ld_s);
+        if (need_dq) pack_rows(K, j0, cols, D, k_tile, ld_d);
+      }
       for (int64_t i0 = 0; i0 < Nq; i0 += kQueryTile) {
         const int64_t rows = std::min(kQueryTile, Nq - i0);
         if (p.key_end(i0, rows) <= j0) continue;  // causal: this query tile sees none of these keys
         std::copy(lse_bh + i0, lse_bh + i0 + rows, row_lse);
-        pack_rows(Q, i0, rows, D, q_tile, ld_d);
-        pack_rows(dO, i0, rows, D, do_tile, ld_d);
-        tile_gemm(rows, cols, D, p.scale, q_tile, ld_d, 1, k_t, ld_s, prob, ld_s, false);
+        if constexpr (kBf16) {
+          tile_gemm_bf16(rows, cols, pairs(D), p.scale, q16 + i0 * ld_r16, ld_r16, kt16, ld_kt16, prob, ld_s, false);
+        } else {
+          pack_rows(Q, i0, rows, D, q_tile, ld_d);
+          pack_rows(dO, i0, rows, D, do_tile, ld_d);
+          tile_gemm(rows, cols, D, p.scale, q_tile, ld_d, 1, k_t, ld_s, prob, ld_s, false);
+        }
         for (int64_t r = 0; r < rows; ++r) {
           T* pr = prob + r * ld_s;
           p.finish_logit_row(b, h, i0 + r, j0, cols, has_key_terms ? key_add : nullptr, pr);
@@ -448,10 +534,22 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
         }
         // dV += (P * multipliers)^T dO
         const T* pv = p.dropout ? dropped : prob;
-        if (need_dv) tile_gemm(cols, D, rows, T(1), pv, 1, ld_s, do_tile, ld_d, dV + j0 * ld_out, ld_out, true);
+        if (need_dv) {
+          if constexpr (kBf16) {
+            pack_bf16_columns(pv, ld_s, rows, cols, t16, ld_t16);
+            tile_gemm_bf16(cols, D, pairs(rows), 1.0f, t16, ld_t16, do_pairs + (i0 / 2) * ld_d16, ld_d16,
+                           dV + j0 * ld_out, ld_out, true);
+          } else {
+            tile_gemm(cols, D, rows, T(1), pv, 1, ld_s, do_tile, ld_d, dV + j0 * ld_out, ld_out, true);
+          }
+        }
         if (!need_ds) continue;
         // dP = (dO V^T) * multipliers;  dS = P * (dP - delta)
-        tile_gemm(rows, cols, D, T(1), do_tile, ld_d, 1, v_t, ld_s, dprob, ld_s, false);
+        if constexpr (kBf16) {
+          tile_gemm_bf16(rows, cols, pairs(D), 1.0f, do16 + i0 * ld_r16, ld_r16, vt16, ld_kt16, dprob, ld_s, false);
+        } else {
+          tile_gemm(rows, cols, D, T(1), do_tile, ld_d, 1, v_t, ld_s, dprob, ld_s, false);
+        }
         for (int64_t r = 0; r < rows; ++r) {
           T* dr = dprob + r * ld_s;
           const T* pr = prob + r * ld_s;
@@ -478,8 +576,20 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
           }
         }
         // dQ += scale dS K;  dK += scale dS^T Q
-        if (need_dq) tile_gemm(rows, D, cols, p.scale, dprob, ld_s, 1, k_tile, ld_d, dQ + i0 * ld_out, ld_out, true);
-        if (need_dk) tile_gemm(cols, D, rows, p.scale, dprob, 1, ld_s, q_tile, ld_d, dK + j0 * ld_out, ld_out, true);
+        if constexpr (kBf16) {
+          if (need_dq) {
+            pack_bf16_rows(dprob, ld_s, rows, cols, s16, ld_s16);
+            tile_gemm_bf16(rows, D, pairs(cols), p.scale, s16, ld_s16, k_pairs, ld_d16, dQ + i0 * ld_out, ld_out, true);
+          }
+          if (need_dk) {
+            pack_bf16_columns(dprob, ld_s, rows, cols, t16, ld_t16);
+            tile_gemm_bf16(cols, D, pairs(rows), p.scale, t16, ld_t16, q_pairs + (i0 / 2) * ld_d16, ld_d16,
+                           dK + j0 * ld_out, ld_out, true);
+          }
+        } else {
+          if (need_dq) tile_gemm(rows, D, cols, p.scale, dprob, ld_s, 1, k_tile, ld_d, dQ + i0 * ld_out, ld_out, true);
+          if (need_dk) tile_gemm(cols, D, rows, p.scale, dprob, 1, ld_s, q_tile, ld_d, dK + j0 * ld_out, ld_out, true);
+        }
       }
       if (need_dkb)
         for (int64_t j = 0; j < cols; ++j) kb_part[j0 + j] += colsum[j];
@@ -512,17 +622,19 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
 
 void attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionArgs& args, const Tensor& out,
                        const Tensor& lse) {
+  if (args.bf16_products) return forward_impl<float, true>(q, k, v, args, out, lse);  // float32 checked by the caller
   dispatch_float(q.dtype(), "attention", [&](auto tag) {
     using scalar_t = typename decltype(tag)::type;
-    forward_impl<scalar_t>(q, k, v, args, out, lse);
+    forward_impl<scalar_t, false>(q, k, v, args, out, lse);
   });
 }
 
 void attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out, const Tensor& lse,
                         const Tensor& grad_out, const AttentionArgs& args, const AttentionGrads& grads) {
+  if (args.bf16_products) return backward_impl<float, true>(q, k, v, out, lse, grad_out, args, grads);
   dispatch_float(q.dtype(), "attention backward", [&](auto tag) {
     using scalar_t = typename decltype(tag)::type;
-    backward_impl<scalar_t>(q, k, v, out, lse, grad_out, args, grads);
+    backward_impl<scalar_t, false>(q, k, v, out, lse, grad_out, args, grads);
   });
 }
 

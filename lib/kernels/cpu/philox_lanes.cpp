@@ -98,6 +98,7 @@ __attribute__((target("avx2"))) void consecutive_avx2(uint64_t seed, uint64_t fi
 void philox_consecutive(uint64_t seed, uint64_t first, uint64_t count, uint64_t counter_hi, uint32_t* out) {
 #if defined(__x86_64__)
   switch (cpu_isa()) {
+    case CpuIsa::Avx512Bf16:  // bfloat16 instructions are no use here
     case CpuIsa::Avx512: return consecutive_avx512(seed, first, count, counter_hi, out);
     case CpuIsa::Avx2: return consecutive_avx2(seed, first, count, counter_hi, out);
     case CpuIsa::Generic: break;

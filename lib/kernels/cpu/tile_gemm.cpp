@@ -63,6 +63,7 @@ void tile_gemm_any(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t
                    int64_t ldb, T* c, int64_t ldc, bool accumulate) {
 #if defined(__x86_64__)
   switch (cpu_isa()) {
+    case CpuIsa::Avx512Bf16:  // bfloat16 instructions are no use here
     case CpuIsa::Avx512: return avx512::entry(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
     case CpuIsa::Avx2: return avx2::entry(m, n, k, alpha, a, a_row, a_col, b, ldb, c, ldc, accumulate);
     case CpuIsa::Generic: break;

@@ -10,7 +10,12 @@
 // walks the queries. Every gradient element has exactly one owner, and the shared-parameter
 // gradients (key bias, bias table) are written as per-block partials and summed in a fixed
 // order afterwards: no atomics, deterministic results. Logits, softmax and accumulators are
-// in the input precision (float32 or float64), never lower.
+// in the input precision (float32 or float64), never lower. With bf16_products the operands
+// of the products (q, k, v and dO as they are loaded, the probabilities and dS as they are
+// multiplied) are rounded to bfloat16, as on the CPU; the products still run in float32
+// here, so this gives the CPU's numbers to float32 rounding, not its speed-up.
+#include <cuda_bf16.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -26,6 +31,9 @@ using namespace vcc::kernels::attention;
 constexpr int kKeys = 32;     // keys per tile: one per lane
 constexpr int kQueries = 16;  // queries per block in the forward and dQ passes
 constexpr unsigned kMask = 0xffffffffu;
+
+__device__ __forceinline__ float round_to_bf16(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
+__device__ __forceinline__ double round_to_bf16(double x) { return x; }  // bf16 products take float32 only
 
 // One of q, k, v, grad_out: [B, N, H, D] with unit stride in D.
 template <class T>
@@ -57,6 +65,10 @@ struct Problem {
   float drop_p;
   T keep_scale;
   uint64_t seed, offset;
+  bool bf16_products;
+
+  // A value entering one of the products.
+  __device__ T operand(T x) const { return bf16_products ? round_to_bf16(x) : x; }
 
   // Key j of batch b as seen by query i: visible, and the additive terms of its logit.
   __device__ bool visible(int64_t b, int64_t i, int64_t j) const {
@@ -114,13 +126,14 @@ __device__ __forceinline__ T neg_inf() {
   return -static_cast<T>(__builtin_huge_val());
 }
 
-// Loads keys [j0, j0 + 32) of (b, h) from `src` into a [32][pitch] tile; rows past the end are 0.
+// Loads keys [j0, j0 + 32) of (b, h) from `src` into a [32][pitch] tile as product operands;
+// rows past the end are 0.
 template <class T>
-__device__ void load_key_tile(const HeadView<T>& src, int64_t b, int64_t h, int64_t j0, int64_t Nk, int64_t D,
+__device__ void load_key_tile(const Problem<T>& p, const HeadView<T>& src, int64_t b, int64_t h, int64_t j0,
                               int64_t pitch, T* tile) {
-  for (int64_t idx = threadIdx.x; idx < kKeys * D; idx += kKeys) {
-    const int64_t j = idx / D, d = idx % D;
-    tile[j * pitch + d] = j0 + j < Nk ? src.row(b, j0 + j, h)[d] : T(0);
+  for (int64_t idx = threadIdx.x; idx < kKeys * p.D; idx += kKeys) {
+    const int64_t j = idx / p.D, d = idx % p.D;
+    tile[j * pitch + d] = j0 + j < p.Nk ? p.operand(src.row(b, j0 + j, h)[d]) : T(0);
   }
 }
 
@@ -139,7 +152,7 @@ __global__ void forward_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, HeadV
   const int64_t rows = p.Nq - i0 < kQueries ? p.Nq - i0 : kQueries;
   for (int64_t idx = lane; idx < kQueries * D; idx += kKeys) {
     const int64_t r = idx / D, d = idx % D;
-    q_sh[idx] = r < rows ? q.row(b, i0 + r, h)[d] : T(0);
+    q_sh[idx] = r < rows ? p.operand(q.row(b, i0 + r, h)[d]) : T(0);
     o_sh[idx] = T(0);
   }
   T row_max[kQueries], row_sum[kQueries];
@@ -151,8 +164,8 @@ __global__ void forward_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, HeadV
   const int64_t j_end = p.key_end(i0, rows);
   for (int64_t j0 = 0; j0 < j_end; j0 += kKeys) {
     __syncwarp();
-    load_key_tile(k, b, h, j0, p.Nk, D, D + 1, k_sh);
-    load_key_tile(v, b, h, j0, p.Nk, D, D, v_sh);
+    load_key_tile(p, k, b, h, j0, D + 1, k_sh);
+    load_key_tile(p, v, b, h, j0, D, v_sh);
     __syncwarp();
     const int64_t j = j0 + lane;
 #pragma unroll
@@ -172,7 +185,7 @@ __global__ void forward_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, HeadV
       T* o = o_sh + r * D;
       for (int64_t d = lane; d < D; d += kKeys) o[d] *= rescale;
       for (int jj = 0; jj < kKeys; ++jj) {
-        const T c = __shfl_sync(kMask, e, jj);
+        const T c = p.operand(__shfl_sync(kMask, e, jj));
         if (c == T(0)) continue;  // same value in every lane: uniform branch
         const T* vr = v_sh + jj * D;
         for (int64_t d = lane; d < D; d += kKeys) o[d] += c * vr[d];
@@ -247,8 +260,8 @@ __global__ void key_grad_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, Head
   T* do_sh = q_sh + D;                // [D]
   const int64_t b = blockIdx.y / p.H, h = blockIdx.y % p.H, tile = blockIdx.x, j0 = tile * kKeys;
   const int64_t j = j0 + lane;
-  load_key_tile(k, b, h, j0, p.Nk, D, D + 1, k_sh);
-  load_key_tile(v, b, h, j0, p.Nk, D, D + 1, v_sh);
+  load_key_tile(p, k, b, h, j0, D + 1, k_sh);
+  load_key_tile(p, v, b, h, j0, D + 1, v_sh);
   for (int64_t idx = lane; idx < kKeys * D; idx += kKeys) {
     dk_sh[idx] = T(0);
     dv_sh[idx] = T(0);
@@ -262,8 +275,8 @@ __global__ void key_grad_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, Head
   for (int64_t i = i_begin; i < p.Nq; ++i) {
     __syncwarp();
     for (int64_t d = lane; d < D; d += kKeys) {
-      q_sh[d] = q.row(b, i, h)[d];
-      do_sh[d] = grad_out.row(b, i, h)[d];
+      q_sh[d] = p.operand(q.row(b, i, h)[d]);
+      do_sh[d] = p.operand(grad_out.row(b, i, h)[d]);
     }
     __syncwarp();
     const T row_lse = lse[(b * p.H + h) * p.Nq + i], row_delta = delta[(b * p.H + h) * p.Nq + i];
@@ -274,7 +287,7 @@ __global__ void key_grad_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, Head
       if (table_part) bucket_sh[lane * nb + p.bucket(b, i, j)] += static_cast<double>(g.ds);
     }
     for (int jj = 0; jj < kKeys; ++jj) {
-      const T cv = __shfl_sync(kMask, g.pf, jj), ck = __shfl_sync(kMask, g.ds, jj);
+      const T cv = p.operand(__shfl_sync(kMask, g.pf, jj)), ck = p.operand(__shfl_sync(kMask, g.ds, jj));
       if (dv && cv != T(0))
         for (int64_t d = lane; d < D; d += kKeys) dv_sh[jj * D + d] += cv * do_sh[d];
       if (dk && ck != T(0))
@@ -317,8 +330,8 @@ __global__ void query_grad_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, He
   const int64_t rows = p.Nq - i0 < kQueries ? p.Nq - i0 : kQueries;
   for (int64_t idx = lane; idx < kQueries * D; idx += kKeys) {
     const int64_t r = idx / D, d = idx % D;
-    q_sh[idx] = r < rows ? q.row(b, i0 + r, h)[d] : T(0);
-    do_sh[idx] = r < rows ? grad_out.row(b, i0 + r, h)[d] : T(0);
+    q_sh[idx] = r < rows ? p.operand(q.row(b, i0 + r, h)[d]) : T(0);
+    do_sh[idx] = r < rows ? p.operand(grad_out.row(b, i0 + r, h)[d]) : T(0);
     dq_sh[idx] = T(0);
   }
   T row_lse[kQueries], row_delta[kQueries];
@@ -330,8 +343,8 @@ __global__ void query_grad_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, He
   const int64_t j_end = p.key_end(i0, rows);
   for (int64_t j0 = 0; j0 < j_end; j0 += kKeys) {
     __syncwarp();
-    load_key_tile(k, b, h, j0, p.Nk, D, D + 1, k_sh);
-    load_key_tile(v, b, h, j0, p.Nk, D, D + 1, v_sh);
+    load_key_tile(p, k, b, h, j0, D + 1, k_sh);
+    load_key_tile(p, v, b, h, j0, D + 1, v_sh);
     __syncwarp();
     const int64_t j = j0 + lane;
 #pragma unroll
@@ -345,7 +358,7 @@ __global__ void query_grad_kernel(Problem<T> p, HeadView<T> q, HeadView<T> k, He
                  .ds;
       T* g = dq_sh + r * D;
       for (int jj = 0; jj < kKeys; ++jj) {
-        const T c = __shfl_sync(kMask, ds, jj);
+        const T c = p.operand(__shfl_sync(kMask, ds, jj));
         if (c == T(0)) continue;
         const T* kr = k_sh + jj * (D + 1);
         for (int64_t d = lane; d < D; d += kKeys) g[d] += p.scale * c * kr[d];
@@ -428,6 +441,7 @@ struct Launch {
     p.keep_scale = static_cast<T>(a.dropout > 0.0 ? 1.0 / (1.0 - a.dropout) : 1.0);
     p.seed = a.seed;
     p.offset = a.offset;
+    p.bf16_products = a.bf16_products;
   }
 
   // Dynamic shared memory above the default 48 KiB must be requested per kernel.
