@@ -12,7 +12,8 @@ vcc never needs them), with the models built from their configs (random weights,
   vcc         vcc-bench (configs/bench/roberta-base-4k.yaml): full attention and VCC, fp32 and bf16, with
               attention dropout 0 (as SDPA above) and, at 4,096, 0.1 (as eager); hidden dropout 0.1 everywhere
   kernels     vcc-bench-kernels: vcc's GEMM against oneDNN's and OpenBLAS's own at 1024^3, fp32 and bf16
-              (interleaved rounds), and the fused attention at 4,096 tokens against the sgemm rate
+              (interleaved rounds), and the fused attention at 4,096 tokens, fp32 and bf16 products, against
+              the same precision's GEMM rate
 
 A step is forward, loss, backward and an AdamW update. Each case runs in its own process (its
 peak memory is its own; an out-of-memory kill is recorded as such) after a warm-up step, and
@@ -245,7 +246,7 @@ def table(results):
 
 
 def kernels_table(results):
-    """Markdown: vcc's GEMM against oneDNN's own, and the fused attention against the sgemm rate."""
+    """Markdown: vcc's GEMM against oneDNN's own, and the fused attention against the same precision's GEMM rate."""
     lines = []
     for r in results:
         if r["peer"] != "vcc-kernels":
@@ -260,9 +261,10 @@ def kernels_table(results):
                              f"{row['median_gflops']:.1f} | {row['best_vs_onednn']:.3f} | {row['median_vs_onednn']:.3f} |")
         for row in r["rows"]:
             if row["kind"] == "attention":
-                ratio = row["per_cpu_second_vs_sgemm"]
-                lines.append(f"| fused attention, {row['length']} tokens, {row['pass']} | fp32 | {row['best_gflops']:.1f} | "
-                             f"– | per CPU-s vs vcc's sgemm: {'–' if ratio is None else f'{ratio:.2f}'} | – |")
+                ratio = row["per_cpu_second_vs_gemm"]
+                lines.append(f"| fused attention, {row['length']} tokens, {row['pass']} | {row['precision']} | "
+                             f"{row['best_gflops']:.1f} | – | per CPU-s vs vcc's GEMM in this precision: "
+                             f"{'–' if ratio is None else f'{ratio:.2f}'} | – |")
     return "\n".join(lines)
 
 

@@ -147,7 +147,9 @@ int main(int argc, char** argv) {
   nlohmann::json json_rows = nlohmann::json::array();
 
   // ---- GEMM: C = A B, row-major, square, float32 and bfloat16 ----
-  double sgemm_gflops_per_cpu_second = 0;
+  // The library's own GEMM (gemm_into) per CPU-second, by precision: the attention rows'
+  // yardstick.
+  double gemm_gflops_per_cpu_second[2] = {0, 0};  // float32, bfloat16
   if (device.is_cpu()) {
     const int64_t n = gemm_size;
     const double flops = 2.0 * n * n * n;
@@ -190,8 +192,7 @@ int main(int argc, char** argv) {
       };
       const Summary ref = summarise(times[2]);  // oneDNN's own
       auto gf = [&](double sec) { return flops / sec * 1e-9; };
-      // The attention rows compare with the library's own float32 GEMM (gemm_into), per CPU-second.
-      if (f32) sgemm_gflops_per_cpu_second = gf(summarise(times[1]).cpu_best);
+      gemm_gflops_per_cpu_second[f32 ? 0 : 1] = gf(summarise(times[1]).cpu_best);
       std::printf("| GEMM %lld^3, %s | best GFLOP/s | median GFLOP/s | GFLOP/CPU-s | best vs oneDNN | "
                   "median vs oneDNN | per CPU-s vs oneDNN |\n",
                   static_cast<long long>(n), f32 ? "float32" : "bfloat16");
@@ -209,10 +210,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  // ---- fused attention, float32, B = 1 ----
-  std::printf("| n | pass | best s | median s | GFLOP/s (best) | GFLOP/CPU-s | vs vcc sgemm per CPU-s | "
+  // ---- fused attention, B = 1: float32, then bfloat16 products ----
+  std::printf("| n | precision | pass | best s | median s | GFLOP/s (best) | GFLOP/CPU-s | vs vcc GEMM per CPU-s | "
               "peak tracked MiB | peak RSS MiB |\n");
-  std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const bool bf16 : {false, true})
   for (int64_t n : lengths) {
     const int reps = n >= 8192 ? long_repeats : repeats;
     vcc::Var q(random_tensor({1, n, heads, head_dim}, 3).to(device), true),
@@ -221,18 +223,21 @@ int main(int argc, char** argv) {
     vcc::Tensor grad = random_tensor({1, n, heads, head_dim}, 6).to(device);
     vcc::AttentionOptions options;
     options.scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+    options.bf16_products = bf16;
+    const char* precision = bf16 ? "bf16" : "fp32";
+    const double gemm_per_cpu = gemm_gflops_per_cpu_second[bf16 ? 1 : 0];
     // FLOPs of the four n x n x D products of the forward (QK^T and PV, 2 FLOPs per
     // multiply-add); the backward recomputes QK^T and does four more: 2.5x the forward.
     const double fwd_flops = 4.0 * n * n * head_dim * heads;
     auto report = [&](const char* pass, const Timing& t, double flops, int64_t peak) {
       const double per_cpu = flops / t.cpu_best * 1e-9;
-      const double vs_sgemm = sgemm_gflops_per_cpu_second > 0 ? per_cpu / sgemm_gflops_per_cpu_second : NAN;
-      std::printf("| %lld | %s | %.4f | %.4f | %.1f | %.1f | %.2f | %.1f | %.0f |\n", static_cast<long long>(n), pass,
-                  t.best, t.median, flops / t.best * 1e-9, per_cpu, vs_sgemm, mib(peak),
+      const double vs_gemm = gemm_per_cpu > 0 ? per_cpu / gemm_per_cpu : NAN;
+      std::printf("| %lld | %s | %s | %.4f | %.4f | %.1f | %.1f | %.2f | %.1f | %.0f |\n", static_cast<long long>(n),
+                  precision, pass, t.best, t.median, flops / t.best * 1e-9, per_cpu, vs_gemm, mib(peak),
                   mib(vcc::process_peak_rss_bytes()));
-      json_rows.push_back({{"kind", "attention"}, {"length", n}, {"pass", pass},
+      json_rows.push_back({{"kind", "attention"}, {"length", n}, {"precision", precision}, {"pass", pass},
                          {"best_gflops", flops / t.best * 1e-9}, {"gflops_per_cpu_second", per_cpu},
-                         {"per_cpu_second_vs_sgemm", vs_sgemm}});  // NaN is written as null
+                         {"per_cpu_second_vs_gemm", vs_gemm}});  // NaN is written as null
       std::fflush(stdout);
     };
     const int64_t base = vcc::cpu_memory_stats().live_bytes;

@@ -276,15 +276,16 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
   const int64_t tasks = p.B * p.H * q_tiles;
   const int slots = team_size(tasks, 4.0 * p.B * p.H * p.Nq * p.Nk * D);
   const int64_t ld_q = padded_ld<T>(kQueryTile), ld_s = padded_ld<T>(kKeyTile);
-  // bfloat16: K rows, V key pairs (per head, for the whole call), the query tile as pairs
-  // over D and the probabilities as rows over keys (per task).
-  const int64_t ld_k16 = bf16_row_ld(D), ld_v16 = bf16_pairs_ld(D), ld_q16 = bf16_pairs_ld(kQueryTile),
-                ld_p16 = bf16_row_ld(kKeyTile);
-  const int64_t k16_head = p.Nk * ld_k16, v16_head = pairs(p.Nk) * ld_v16;
+  // bfloat16: K rows and V transposed (per head, for the whole call); per task the query tile
+  // as pairs over D, the probabilities as pairs of keys, and the output accumulated
+  // transposed, O^T += V^T P^T, so that P, kept [key][query], needs no transpose.
+  const int64_t ld_k16 = bf16_row_ld(D), ld_v16 = bf16_row_ld(p.Nk), ld_q16 = bf16_pairs_ld(kQueryTile),
+                ld_p16 = bf16_pairs_ld(kQueryTile), ld_acc = kBf16 ? padded_ld<T>(kQueryTile) : D;
+  const int64_t k16_head = p.Nk * ld_k16, v16_head = D * ld_v16;
   const size_t slot_bytes = Carver::bytes<T>(kKeyTile * ld_q) +
-                            (kBf16 ? Carver::bytes<uint16_t>(pairs(D) * ld_q16) + Carver::bytes<uint16_t>(kQueryTile * ld_p16)
+                            (kBf16 ? Carver::bytes<uint16_t>(pairs(D) * ld_q16) + Carver::bytes<uint16_t>(pairs(kKeyTile) * ld_p16)
                                    : Carver::bytes<T>(D * ld_q)) +
-                            Carver::bytes<T>(kQueryTile * D) + 6 * Carver::bytes<T>(kQueryTile) +
+                            Carver::bytes<T>(kBf16 ? D * ld_acc : kQueryTile * D) + 6 * Carver::bytes<T>(kQueryTile) +
                             Carver::bytes<T>(kKeyTile) +
                             (p.dropout ? Carver::bytes<T>(kQueryTile * ld_s) + Carver::bytes<uint32_t>(kKeyTile + 8) : 0);
   Workspace ws(slots, slot_bytes);
@@ -299,7 +300,7 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     for_each_task(p.B * p.H, slots, [&](int64_t bh, int) {
       const HeadRows<T> K = head_rows<T>(k, bh / p.H, bh % p.H), V = head_rows<T>(v, bh / p.H, bh % p.H);
       pack_bf16_rows(K.base, K.ld, p.Nk, D, k16 + bh * k16_head, ld_k16);
-      pack_bf16_row_pairs(V.base, V.ld, p.Nk, D, v16 + bh * v16_head, ld_v16);
+      pack_bf16_columns(V.base, V.ld, p.Nk, D, v16 + bh * v16_head, ld_v16);
     });
   }
 
@@ -310,8 +311,9 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     T* s = c.take<T>(kKeyTile * ld_q);       // logits, then probabilities, [key][query]
     T* q_t = kBf16 ? nullptr : c.take<T>(D * ld_q);                         // Q tile transposed
     uint16_t* q16 = kBf16 ? c.take<uint16_t>(pairs(D) * ld_q16) : nullptr;  // Q tile as pairs over D
-    uint16_t* p16 = kBf16 ? c.take<uint16_t>(kQueryTile * ld_p16) : nullptr;  // P [query][key]
-    T* acc = c.take<T>(kQueryTile * D);      // unnormalised output rows
+    uint16_t* p16 = kBf16 ? c.take<uint16_t>(pairs(kKeyTile) * ld_p16) : nullptr;  // P, pairs of keys
+    // Unnormalised output: rows [query][d], or with bfloat16 columns [d][query].
+    T* acc = c.take<T>(kBf16 ? D * ld_acc : kQueryTile * D);
     T* row_max = c.take<T>(kQueryTile);
     T* row_sum = c.take<T>(kQueryTile);
     T* tile_max = c.take<T>(kQueryTile);
@@ -329,7 +331,7 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
     }
     std::fill(row_max, row_max + rows, kNegInf<T>);
     std::fill(row_sum, row_sum + rows, T(0));
-    std::fill(acc, acc + rows * D, T(0));
+    std::fill(acc, acc + (kBf16 ? D * ld_acc : rows * D), T(0));
 
     const int64_t j_end = p.key_end(i0, rows);
     for (int64_t j0 = 0; j0 < j_end; j0 += kKeyTile) {
@@ -367,14 +369,22 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
           tile_sum[r] += e;
         }
       }
+      bool any_rescale = false;
       for (int64_t r = 0; r < rows; ++r) {
         row_sum[r] = row_sum[r] * rescale[r] + tile_sum[r];
-        if (rescale[r] != T(1)) {
+        any_rescale |= rescale[r] != T(1);
+        if (!kBf16 && rescale[r] != T(1)) {
           T* ar = acc + r * D;
 #pragma omp simd
           for (int64_t d = 0; d < D; ++d) ar[d] *= rescale[r];
         }
       }
+      if (kBf16 && any_rescale)
+        for (int64_t d = 0; d < D; ++d) {
+          T* ad = acc + d * ld_acc;
+#pragma omp simd
+          for (int64_t r = 0; r < rows; ++r) ad[r] *= rescale[r];
+        }
       // Dropout acts on the normalised probabilities, so the sums above exclude it.
       if (p.dropout) {
         for (int64_t r = 0; r < rows; ++r) p.dropout_row(b, h, i0 + r, j0, cols, factor + r * ld_s, words);
@@ -383,9 +393,8 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
       }
       // acc += P V with P(r, j) = s[j * ld_q + r].
       if constexpr (kBf16) {
-        pack_bf16_columns(s, ld_q, cols, rows, p16, ld_p16);
-        tile_gemm_bf16(rows, D, pairs(cols), 1.0f, p16, ld_p16, v16 + bh * v16_head + (j0 / 2) * ld_v16, ld_v16, acc, D,
-                       true);
+        pack_bf16_row_pairs(s, ld_q, cols, rows, p16, ld_p16);
+        tile_gemm_bf16(D, rows, pairs(cols), 1.0f, v16 + bh * v16_head + j0, ld_v16, p16, ld_p16, acc, ld_acc, true);
       } else {
         tile_gemm(rows, D, cols, T(1), s, 1, ld_q, V.row(j0), V.ld, acc, D, true);
       }
@@ -395,8 +404,12 @@ void forward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Atten
       const int64_t i = i0 + r;
       T* o = out_data + ((b * p.Nq + i) * p.H + h) * D;
       const T inv = row_sum[r] > T(0) ? T(1) / row_sum[r] : T(0);  // rows without keys give 0
+      if constexpr (kBf16) {
+        for (int64_t d = 0; d < D; ++d) o[d] = acc[d * ld_acc + r] * inv;
+      } else {
 #pragma omp simd
-      for (int64_t d = 0; d < D; ++d) o[d] = acc[r * D + d] * inv;
+        for (int64_t d = 0; d < D; ++d) o[d] = acc[r * D + d] * inv;
+      }
       lse_data[(b * p.H + h) * p.Nq + i] = row_log_sum_exp(row_max[r], row_sum[r]);
     }
   });
@@ -417,16 +430,18 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
   const int slots = team_size(tasks, 10.0 * B * H * Nq * Nk * D);
   const int64_t ld_s = padded_ld<T>(kKeyTile), ld_d = padded_ld<T>(D);
   const int64_t tile = kQueryTile * ld_s;
-  // bfloat16: the head's Q and dO as rows over D and as pairs over queries; the key tile's
-  // K and V as pairs over D and K as pairs over keys; P^T or dS^T and dS as rows.
-  const int64_t ld_r16 = bf16_row_ld(D), ld_d16 = bf16_pairs_ld(D), ld_kt16 = bf16_pairs_ld(kKeyTile),
-                ld_t16 = bf16_row_ld(kQueryTile), ld_s16 = bf16_row_ld(kKeyTile);
+  // bfloat16: the head's Q and dO as rows and transposed; the key tile's K and V as pairs
+  // over D and K as pairs of keys; P or dS as pairs of queries, dS as rows. dK and dV of a
+  // key tile are accumulated transposed, dV^T += dO^T P and dK^T += Q^T dS, so that P and dS,
+  // kept [query][key], need no transpose.
+  const int64_t ld_r16 = bf16_row_ld(D), ld_tq16 = bf16_row_ld(Nq), ld_d16 = bf16_pairs_ld(D),
+                ld_kt16 = bf16_pairs_ld(kKeyTile), ld_s16 = bf16_row_ld(kKeyTile), ld_dt = padded_ld<T>(kKeyTile);
   const size_t tile_bytes = kBf16 ? 2 * Carver::bytes<uint16_t>(Nq * ld_r16) +
-                                        2 * Carver::bytes<uint16_t>(pairs(Nq) * ld_d16) +
+                                        2 * Carver::bytes<uint16_t>(D * ld_tq16) +
                                         2 * Carver::bytes<uint16_t>(pairs(D) * ld_kt16) +
                                         Carver::bytes<uint16_t>(pairs(kKeyTile) * ld_d16) +
-                                        Carver::bytes<uint16_t>(kKeyTile * ld_t16) +
-                                        Carver::bytes<uint16_t>(kQueryTile * ld_s16)
+                                        Carver::bytes<uint16_t>(pairs(kQueryTile) * ld_kt16) +
+                                        Carver::bytes<uint16_t>(kQueryTile * ld_s16) + 2 * Carver::bytes<T>(D * ld_dt)
                                   : 2 * Carver::bytes<T>(D * ld_s) + Carver::bytes<T>(kKeyTile * ld_d) +
                                         2 * Carver::bytes<T>(kQueryTile * ld_d);
   const size_t slot_bytes = Carver::bytes<T>(tile) * (p.dropout ? 4 : 2) +
@@ -455,13 +470,15 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
     T* do_tile = kBf16 ? nullptr : c.take<T>(kQueryTile * ld_d);    // dO tile
     uint16_t* q16 = kBf16 ? c.take<uint16_t>(Nq * ld_r16) : nullptr;              // Q rows
     uint16_t* do16 = kBf16 ? c.take<uint16_t>(Nq * ld_r16) : nullptr;             // dO rows
-    uint16_t* q_pairs = kBf16 ? c.take<uint16_t>(pairs(Nq) * ld_d16) : nullptr;   // Q, pairs of queries
-    uint16_t* do_pairs = kBf16 ? c.take<uint16_t>(pairs(Nq) * ld_d16) : nullptr;  // dO, pairs of queries
+    uint16_t* q_t16 = kBf16 ? c.take<uint16_t>(D * ld_tq16) : nullptr;            // Q^T
+    uint16_t* do_t16 = kBf16 ? c.take<uint16_t>(D * ld_tq16) : nullptr;           // dO^T
     uint16_t* kt16 = kBf16 ? c.take<uint16_t>(pairs(D) * ld_kt16) : nullptr;      // K tile, pairs over D
     uint16_t* vt16 = kBf16 ? c.take<uint16_t>(pairs(D) * ld_kt16) : nullptr;      // V tile, pairs over D
     uint16_t* k_pairs = kBf16 ? c.take<uint16_t>(pairs(kKeyTile) * ld_d16) : nullptr;  // K tile, pairs of keys
-    uint16_t* t16 = kBf16 ? c.take<uint16_t>(kKeyTile * ld_t16) : nullptr;         // P^T or dS^T [key][query]
+    uint16_t* pairs16 = kBf16 ? c.take<uint16_t>(pairs(kQueryTile) * ld_kt16) : nullptr;  // P or dS, query pairs
     uint16_t* s16 = kBf16 ? c.take<uint16_t>(kQueryTile * ld_s16) : nullptr;       // dS [query][key]
+    T* dv_t = kBf16 ? c.take<T>(D * ld_dt) : nullptr;                               // the key tile's dV^T
+    T* dk_t = kBf16 ? c.take<T>(D * ld_dt) : nullptr;                               // the key tile's dK^T
     T* delta = c.take<T>(Nq);                               // rowsum(dO * O)
     T* key_add = c.take<T>(kKeyTile);
     T* colsum = c.take<T>(kKeyTile);
@@ -487,8 +504,8 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
     if constexpr (kBf16) {
       pack_bf16_rows(Q.base, Q.ld, Nq, D, q16, ld_r16);
       pack_bf16_rows(dO.base, dO.ld, Nq, D, do16, ld_r16);
-      pack_bf16_row_pairs(Q.base, Q.ld, Nq, D, q_pairs, ld_d16);
-      pack_bf16_row_pairs(dO.base, dO.ld, Nq, D, do_pairs, ld_d16);
+      pack_bf16_columns(Q.base, Q.ld, Nq, D, q_t16, ld_tq16);
+      pack_bf16_columns(dO.base, dO.ld, Nq, D, do_t16, ld_tq16);
     }
 
     for (int64_t j0 = 0; j0 < Nk; j0 += kKeyTile) {
@@ -500,6 +517,8 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
         pack_bf16_column_pairs(K.row(j0), K.ld, cols, D, kt16, ld_kt16);
         if (need_ds) pack_bf16_column_pairs(V.row(j0), V.ld, cols, D, vt16, ld_kt16);
         if (need_dq) pack_bf16_row_pairs(K.row(j0), K.ld, cols, D, k_pairs, ld_d16);
+        if (need_dv) std::fill(dv_t, dv_t + D * ld_dt, T(0));
+        if (need_dk) std::fill(dk_t, dk_t + D * ld_dt, T(0));
       } else {
         pack_transposed(K, j0, cols, D, k_t, ld_s);
         if (need_ds) pack_transposed(V, j0, cols, D, v_t, ld_s);
@@ -536,9 +555,8 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
         const T* pv = p.dropout ? dropped : prob;
         if (need_dv) {
           if constexpr (kBf16) {
-            pack_bf16_columns(pv, ld_s, rows, cols, t16, ld_t16);
-            tile_gemm_bf16(cols, D, pairs(rows), 1.0f, t16, ld_t16, do_pairs + (i0 / 2) * ld_d16, ld_d16,
-                           dV + j0 * ld_out, ld_out, true);
+            pack_bf16_row_pairs(pv, ld_s, rows, cols, pairs16, ld_kt16);
+            tile_gemm_bf16(D, cols, pairs(rows), 1.0f, do_t16 + i0, ld_tq16, pairs16, ld_kt16, dv_t, ld_dt, true);
           } else {
             tile_gemm(cols, D, rows, T(1), pv, 1, ld_s, do_tile, ld_d, dV + j0 * ld_out, ld_out, true);
           }
@@ -582,14 +600,20 @@ void backward_impl(const Tensor& q, const Tensor& k, const Tensor& v, const Tens
             tile_gemm_bf16(rows, D, pairs(cols), p.scale, s16, ld_s16, k_pairs, ld_d16, dQ + i0 * ld_out, ld_out, true);
           }
           if (need_dk) {
-            pack_bf16_columns(dprob, ld_s, rows, cols, t16, ld_t16);
-            tile_gemm_bf16(cols, D, pairs(rows), p.scale, t16, ld_t16, q_pairs + (i0 / 2) * ld_d16, ld_d16,
-                           dK + j0 * ld_out, ld_out, true);
+            pack_bf16_row_pairs(dprob, ld_s, rows, cols, pairs16, ld_kt16);
+            tile_gemm_bf16(D, cols, pairs(rows), p.scale, q_t16 + i0, ld_tq16, pairs16, ld_kt16, dk_t, ld_dt, true);
           }
         } else {
           if (need_dq) tile_gemm(rows, D, cols, p.scale, dprob, ld_s, 1, k_tile, ld_d, dQ + i0 * ld_out, ld_out, true);
           if (need_dk) tile_gemm(cols, D, rows, p.scale, dprob, 1, ld_s, q_tile, ld_d, dK + j0 * ld_out, ld_out, true);
         }
+      }
+      if constexpr (kBf16) {  // this task alone writes these rows of dK and dV
+        for (int64_t j = 0; j < cols; ++j)
+          for (int64_t d = 0; d < D; ++d) {
+            if (need_dv) dV[(j0 + j) * ld_out + d] = dv_t[d * ld_dt + j];
+            if (need_dk) dK[(j0 + j) * ld_out + d] = dk_t[d * ld_dt + j];
+          }
       }
       if (need_dkb)
         for (int64_t j = 0; j < cols; ++j) kb_part[j0 + j] += colsum[j];
