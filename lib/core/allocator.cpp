@@ -1,6 +1,8 @@
 #include "core/allocator.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -31,12 +33,31 @@ namespace {
 // step allocates the same activation sizes step after step, so without reuse each step
 // faulted in gigabytes of new pages. At 4K tokens that was a fifth of a VCC step (casts,
 // adds and GELU ran at page-fault speed; docs/benchmarks.md). What the allocator holds, live
-// plus kept, stays within the highest live total seen so far (at least 256 MiB): a block is
-// kept only if that bound allows, and a request the cache cannot serve first gives back kept
-// blocks until the new one fits under it. So the process holds no more than without the
-// cache (an earlier cap on the kept bytes alone let it hold twice its peak, which ran a
-// 128K-token T5 step that fits in 24 GiB out of memory). VCC_HOST_CACHE_MIB=N caps the kept
-// bytes at N MiB instead, 0 turns the cache off.
+// plus kept, stays within 5/4 of the highest live total seen so far (at least 256 MiB): a block
+// is kept only if that bound allows, and a request the cache cannot serve first gives back kept
+// blocks, largest first, until the new one fits under it. The slack is needed because blocks
+// are reused only for their own size: a step uses more distinct blocks over its course than
+// are live at its peak, and with no slack (session 8) every step gave back and faulted in
+// again its largest activations (4K VCC step: +15% time, GELU 10x slower). Kept blocks also
+// go back whenever the system runs short (MemAvailable under max(1 GiB, RAM / 16)), so the
+// cache never pushes a process that fits into the out-of-memory killer (an earlier cap on the
+// kept bytes alone let it hold twice its peak, which killed a 128K-token T5 step that fits in
+// 24 GiB). VCC_HOST_CACHE_MIB=N caps the kept bytes at N MiB instead, 0 turns the cache off.
+// A "Key:   N kB" line of a /proc file in bytes, or -1 where there is none (not Linux).
+int64_t read_proc_bytes(const char* path, const char* key) {
+  std::ifstream f(path);
+  std::string line;
+  const size_t n = std::strlen(key);
+  while (std::getline(f, line))
+    if (line.compare(0, n, key) == 0) return std::stoll(line.substr(n)) * 1024;
+  return -1;
+}
+
+int64_t default_reserve() {
+  const int64_t total = read_proc_bytes("/proc/meminfo", "MemTotal:");
+  return std::max(int64_t{1} << 30, total / 16);
+}
+
 class CpuAllocator final : public Allocator {
  public:
   CpuAllocator() {
@@ -47,6 +68,8 @@ class CpuAllocator final : public Allocator {
     if (v && *v) fixed_cap_ = static_cast<int64_t>(std::strtoull(v, nullptr, 10)) << 20;
   }
   ~CpuAllocator() override { release_cache(); }
+
+  void set_reserve(int64_t bytes) { reserve_.store(bytes); }
 
   void* allocate(size_t nbytes) override {
     const size_t rounded = round_up(nbytes);
@@ -105,12 +128,27 @@ class CpuAllocator final : public Allocator {
     return p;
   }
   // The adaptive bound on live + kept bytes.
-  int64_t held_bound() const { return std::max(kMinimumCap, highest_live_.load()); }
+  int64_t held_bound() const {
+    const int64_t highest = highest_live_.load();
+    return std::max(kMinimumCap, highest + highest / 4);
+  }
+  // Whether the system has less memory left than the reserve (MemAvailable, read at most
+  // every 100 ms: frees of large blocks come by the hundred per step).
+  bool system_short() {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now - available_read_at_.load() >= 100) {
+      available_.store(read_proc_bytes("/proc/meminfo", "MemAvailable:"));
+      available_read_at_.store(now);
+    }
+    const int64_t available = available_.load();
+    return available >= 0 && available < reserve_.load();
+  }
   // Before a fresh allocation (adaptive cap): gives back kept blocks, largest first, until live +
-  // kept + the new block fit under the bound, or nothing is kept.
+  // kept + the new block fit under the bound, or nothing is kept; all of them if the system is short.
   void make_room(size_t rounded) {
     if (fixed_cap_ >= 0) return;
-    const int64_t bound = held_bound();
+    const int64_t bound = system_short() ? 0 : held_bound();
     std::lock_guard<std::mutex> lock(cache_mutex_);
     while (cached_bytes_ > 0 && live_.load() + cached_bytes_ + static_cast<int64_t>(rounded) > bound) {
       auto largest = cache_.end();
@@ -126,7 +164,7 @@ class CpuAllocator final : public Allocator {
   bool keep_cached(void* p, size_t rounded) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     const bool fits = fixed_cap_ >= 0 ? cached_bytes_ + static_cast<int64_t>(rounded) <= fixed_cap_
-                                      : live_.load() + cached_bytes_ <= held_bound();
+                                      : live_.load() + cached_bytes_ <= held_bound() && !system_short();
     if (!fits) return false;
     cache_[rounded].push_back(p);
     cached_bytes_ += static_cast<int64_t>(rounded);
@@ -135,6 +173,8 @@ class CpuAllocator final : public Allocator {
 
   std::atomic<int64_t> live_{0}, peak_{0}, count_{0}, highest_live_{0};
   int64_t fixed_cap_ = -1;  // -1: the adaptive cap
+  // Memory left to the system: max(1 GiB, RAM / 16); MemAvailable as last read (-1: unknown).
+  std::atomic<int64_t> reserve_{default_reserve()}, available_{-1}, available_read_at_{-1000};
   mutable std::mutex cache_mutex_;
   std::unordered_map<size_t, std::vector<void*>> cache_;  // kept blocks by rounded size
   int64_t cached_bytes_ = 0;
@@ -145,15 +185,6 @@ CpuAllocator& cpu_allocator() {
   return a;
 }
 Allocator* g_cuda_allocator = nullptr;
-
-int64_t read_status_kb(const char* key) {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  size_t n = std::strlen(key);
-  while (std::getline(f, line))
-    if (line.compare(0, n, key) == 0) return std::stoll(line.substr(n)) * 1024;
-  return 0;
-}
 
 }  // namespace
 
@@ -171,8 +202,9 @@ void register_allocator(DeviceKind kind, Allocator* allocator) {
 
 MemoryStats cpu_memory_stats() { return cpu_allocator().stats(); }
 int64_t release_cpu_cache() { return cpu_allocator().release_cache(); }
+void set_cpu_cache_reserve(int64_t bytes) { cpu_allocator().set_reserve(bytes); }
 void reset_cpu_peak_memory() { cpu_allocator().reset_peak(); }
-int64_t process_rss_bytes() { return read_status_kb("VmRSS:"); }
-int64_t process_peak_rss_bytes() { return read_status_kb("VmHWM:"); }
+int64_t process_rss_bytes() { return std::max<int64_t>(0, read_proc_bytes("/proc/self/status", "VmRSS:")); }
+int64_t process_peak_rss_bytes() { return std::max<int64_t>(0, read_proc_bytes("/proc/self/status", "VmHWM:")); }
 
 }  // namespace vcc

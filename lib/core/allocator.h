@@ -35,6 +35,9 @@ MemoryStats cpu_memory_stats();
 void reset_cpu_peak_memory();
 // Gives the host allocator's kept blocks back to the system; returns their bytes.
 int64_t release_cpu_cache();
+// The system memory (MemAvailable) below which the host allocator keeps no freed blocks;
+// default max(1 GiB, RAM / 16). For tests and tools.
+void set_cpu_cache_reserve(int64_t bytes);
 
 // Resident set size of this process now and its high-water mark (from /proc), in bytes.
 int64_t process_rss_bytes();
