@@ -14,8 +14,10 @@
 #include <immintrin.h>
 #endif
 
-// Everything in a copy is inlined into its entry points, so that no out-of-line helper
-// compiled for one instruction set is ever called from another.
+// Every function of a copy carries the copy's instruction set as a target attribute
+// (VCC_ISA_TARGET: clang ignores `#pragma GCC target`), and everything in a copy is inlined into
+// its entry points, so that no out-of-line helper compiled for one instruction set is ever
+// called from another.
 #define VCC_INLINE inline __attribute__((always_inline))
 
 namespace vcc::kernels::cpu {
@@ -24,38 +26,38 @@ namespace {
 // Without AVX2: the compiler lowers 256-bit vectors to what the target has; madd is a
 // multiply and an add (this file is compiled with -ffp-contract=off), so this copy's last
 // bits can differ from the others'.
+#define VCC_ISA_TARGET
 namespace generic {
 typedef float VecF __attribute__((vector_size(32)));
 typedef double VecD __attribute__((vector_size(32)));
 template <class V>
-VCC_INLINE V madd(V a, V b, V c) { return a * b + c; }
-VCC_INLINE VecF splat(float x) { return VecF{} + x; }
-VCC_INLINE VecD splat(double x) { return VecD{} + x; }
+VCC_INLINE VCC_ISA_TARGET V madd(V a, V b, V c) { return a * b + c; }
+VCC_INLINE VCC_ISA_TARGET VecF splat(float x) { return VecF{} + x; }
+VCC_INLINE VCC_ISA_TARGET VecD splat(double x) { return VecD{} + x; }
 #include "kernels/cpu/tile_gemm_kernel.inc"
 }  // namespace generic
+#undef VCC_ISA_TARGET
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#define VCC_ISA_TARGET __attribute__((target("avx2,fma")))
 namespace avx2 {
-VCC_INLINE __m256 madd(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
-VCC_INLINE __m256d madd(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
-VCC_INLINE __m256 splat(float x) { return _mm256_set1_ps(x); }
-VCC_INLINE __m256d splat(double x) { return _mm256_set1_pd(x); }
+VCC_INLINE VCC_ISA_TARGET __m256 madd(__m256 a, __m256 b, __m256 c) { return _mm256_fmadd_ps(a, b, c); }
+VCC_INLINE VCC_ISA_TARGET __m256d madd(__m256d a, __m256d b, __m256d c) { return _mm256_fmadd_pd(a, b, c); }
+VCC_INLINE VCC_ISA_TARGET __m256 splat(float x) { return _mm256_set1_ps(x); }
+VCC_INLINE VCC_ISA_TARGET __m256d splat(double x) { return _mm256_set1_pd(x); }
 #include "kernels/cpu/tile_gemm_kernel.inc"
 }  // namespace avx2
-#pragma GCC pop_options
+#undef VCC_ISA_TARGET
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
+#define VCC_ISA_TARGET __attribute__((target("avx512f,avx2,fma")))
 namespace avx512 {
-VCC_INLINE __m512 madd(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
-VCC_INLINE __m512d madd(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
-VCC_INLINE __m512 splat(float x) { return _mm512_set1_ps(x); }
-VCC_INLINE __m512d splat(double x) { return _mm512_set1_pd(x); }
+VCC_INLINE VCC_ISA_TARGET __m512 madd(__m512 a, __m512 b, __m512 c) { return _mm512_fmadd_ps(a, b, c); }
+VCC_INLINE VCC_ISA_TARGET __m512d madd(__m512d a, __m512d b, __m512d c) { return _mm512_fmadd_pd(a, b, c); }
+VCC_INLINE VCC_ISA_TARGET __m512 splat(float x) { return _mm512_set1_ps(x); }
+VCC_INLINE VCC_ISA_TARGET __m512d splat(double x) { return _mm512_set1_pd(x); }
 #include "kernels/cpu/tile_gemm_kernel.inc"
 }  // namespace avx512
-#pragma GCC pop_options
+#undef VCC_ISA_TARGET
 #endif
 
 template <class T>

@@ -14,6 +14,8 @@
 #include <immintrin.h>
 #endif
 
+// As in tile_gemm.cpp: each copy's functions carry its target attribute and are inlined into
+// its entry point.
 #define VCC_INLINE inline __attribute__((always_inline))
 
 namespace vcc::kernels::cpu {
@@ -33,31 +35,32 @@ VCC_INLINE float low_half(uint32_t pair) {  // the even element
 }
 
 // Scalar, for CPUs without AVX2: std::fma keeps the roundings of the vector copies.
+#define VCC_ISA_TARGET
 namespace generic {
 struct Isa {
   using vec = float;
   using bvec = uint32_t;
   static constexpr int W = 1, kRows = 4, kVecs = 4;
-  static VCC_INLINE vec zero() { return 0.0f; }
-  static VCC_INLINE bvec load_b(const uint16_t* p) {
+  static VCC_INLINE VCC_ISA_TARGET vec zero() { return 0.0f; }
+  static VCC_INLINE VCC_ISA_TARGET bvec load_b(const uint16_t* p) {
     uint32_t u;
     std::memcpy(&u, p, sizeof u);
     return u;
   }
-  static VCC_INLINE vec dot(vec acc, uint32_t pair, bvec b) {
+  static VCC_INLINE VCC_ISA_TARGET vec dot(vec acc, uint32_t pair, bvec b) {
     acc = std::fma(high_half(pair), high_half(b), acc);
     return std::fma(low_half(pair), low_half(b), acc);
   }
-  static VCC_INLINE void finish(float alpha, vec acc, float* c, bool accumulate) {
+  static VCC_INLINE VCC_ISA_TARGET void finish(float alpha, vec acc, float* c, bool accumulate) {
     *c = accumulate ? std::fma(alpha, acc, *c) : alpha * acc;
   }
 };
 #include "kernels/cpu/tile_gemm_bf16_kernel.inc"
 }  // namespace generic
+#undef VCC_ISA_TARGET
 
 #if defined(__x86_64__)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#define VCC_ISA_TARGET __attribute__((target("avx2,fma")))
 namespace avx2 {
 struct Isa {
   using vec = __m256;
@@ -66,27 +69,26 @@ struct Isa {
   };
   // 4 x 2 accumulators + 4 B halves + 2 broadcasts: within 16 registers.
   static constexpr int W = 8, kRows = 4, kVecs = 2;
-  static VCC_INLINE vec zero() { return _mm256_setzero_ps(); }
-  static VCC_INLINE bvec load_b(const uint16_t* p) {
+  static VCC_INLINE VCC_ISA_TARGET vec zero() { return _mm256_setzero_ps(); }
+  static VCC_INLINE VCC_ISA_TARGET bvec load_b(const uint16_t* p) {
     const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     return {_mm256_castsi256_ps(_mm256_and_si256(raw, _mm256_set1_epi32(static_cast<int>(0xffff0000u)))),
             _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16))};
   }
-  static VCC_INLINE vec dot(vec acc, uint32_t pair, const bvec& b) {
+  static VCC_INLINE VCC_ISA_TARGET vec dot(vec acc, uint32_t pair, const bvec& b) {
     acc = _mm256_fmadd_ps(_mm256_set1_ps(high_half(pair)), b.odd, acc);
     return _mm256_fmadd_ps(_mm256_set1_ps(low_half(pair)), b.even, acc);
   }
-  static VCC_INLINE void finish(float alpha, vec acc, float* c, bool accumulate) {
+  static VCC_INLINE VCC_ISA_TARGET void finish(float alpha, vec acc, float* c, bool accumulate) {
     const __m256 a = _mm256_set1_ps(alpha);
     _mm256_storeu_ps(c, accumulate ? _mm256_fmadd_ps(a, acc, _mm256_loadu_ps(c)) : _mm256_mul_ps(a, acc));
   }
 };
 #include "kernels/cpu/tile_gemm_bf16_kernel.inc"
 }  // namespace avx2
-#pragma GCC pop_options
+#undef VCC_ISA_TARGET
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx2,fma")
+#define VCC_ISA_TARGET __attribute__((target("avx512f,avx2,fma")))
 namespace avx512 {
 struct Isa {
   using vec = __m512;
@@ -95,46 +97,45 @@ struct Isa {
   };
   // 8 x 2 accumulators + 4 B halves + 2 broadcasts: within 32 registers.
   static constexpr int W = 16, kRows = 8, kVecs = 2;
-  static VCC_INLINE vec zero() { return _mm512_setzero_ps(); }
+  static VCC_INLINE VCC_ISA_TARGET vec zero() { return _mm512_setzero_ps(); }
   // (maskz_slli: GCC 12 warns about the plain shift's undefined pass-through operand.)
-  static VCC_INLINE bvec load_b(const uint16_t* p) {
+  static VCC_INLINE VCC_ISA_TARGET bvec load_b(const uint16_t* p) {
     const __m512i raw = _mm512_loadu_si512(p);
     return {_mm512_castsi512_ps(_mm512_and_si512(raw, _mm512_set1_epi32(static_cast<int>(0xffff0000u)))),
             _mm512_castsi512_ps(_mm512_maskz_slli_epi32(0xffff, raw, 16))};
   }
-  static VCC_INLINE vec dot(vec acc, uint32_t pair, const bvec& b) {
+  static VCC_INLINE VCC_ISA_TARGET vec dot(vec acc, uint32_t pair, const bvec& b) {
     acc = _mm512_fmadd_ps(_mm512_set1_ps(high_half(pair)), b.odd, acc);
     return _mm512_fmadd_ps(_mm512_set1_ps(low_half(pair)), b.even, acc);
   }
-  static VCC_INLINE void finish(float alpha, vec acc, float* c, bool accumulate) {
+  static VCC_INLINE VCC_ISA_TARGET void finish(float alpha, vec acc, float* c, bool accumulate) {
     const __m512 a = _mm512_set1_ps(alpha);
     _mm512_storeu_ps(c, accumulate ? _mm512_fmadd_ps(a, acc, _mm512_loadu_ps(c)) : _mm512_mul_ps(a, acc));
   }
 };
 #include "kernels/cpu/tile_gemm_bf16_kernel.inc"
 }  // namespace avx512
-#pragma GCC pop_options
+#undef VCC_ISA_TARGET
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512bf16,avx2,fma")
+#define VCC_ISA_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16,avx2,fma")))
 namespace avx512bf16 {
 struct Isa {
   using vec = __m512;
   using bvec = __m512i;
   static constexpr int W = 16, kRows = 8, kVecs = 2;
-  static VCC_INLINE vec zero() { return _mm512_setzero_ps(); }
-  static VCC_INLINE bvec load_b(const uint16_t* p) { return _mm512_loadu_si512(p); }
-  static VCC_INLINE vec dot(vec acc, uint32_t pair, bvec b) {
+  static VCC_INLINE VCC_ISA_TARGET vec zero() { return _mm512_setzero_ps(); }
+  static VCC_INLINE VCC_ISA_TARGET bvec load_b(const uint16_t* p) { return _mm512_loadu_si512(p); }
+  static VCC_INLINE VCC_ISA_TARGET vec dot(vec acc, uint32_t pair, bvec b) {
     return _mm512_dpbf16_ps(acc, (__m512bh)_mm512_set1_epi32(static_cast<int>(pair)), (__m512bh)b);
   }
-  static VCC_INLINE void finish(float alpha, vec acc, float* c, bool accumulate) {
+  static VCC_INLINE VCC_ISA_TARGET void finish(float alpha, vec acc, float* c, bool accumulate) {
     const __m512 a = _mm512_set1_ps(alpha);
     _mm512_storeu_ps(c, accumulate ? _mm512_fmadd_ps(a, acc, _mm512_loadu_ps(c)) : _mm512_mul_ps(a, acc));
   }
 };
 #include "kernels/cpu/tile_gemm_bf16_kernel.inc"
 }  // namespace avx512bf16
-#pragma GCC pop_options
+#undef VCC_ISA_TARGET
 #endif
 
 }  // namespace
