@@ -65,6 +65,19 @@ inline double max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
+// ||a - b|| / ||b|| over the whole tensor, in float64 (shapes must match).
+inline double relative_error(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape()) << a.describe() << " vs " << b.describe();
+  if (a.shape() != b.shape()) return INFINITY;
+  const std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff += (x[i] - y[i]) * (x[i] - y[i]);
+    norm += y[i] * y[i];
+  }
+  return std::sqrt(diff / norm);
+}
+
 // True when every element satisfies |a - b| <= atol + rtol |b| (NumPy allclose).
 inline ::testing::AssertionResult all_close(const Tensor& a, const Tensor& b, double atol, double rtol = 0.0) {
   if (a.shape() != b.shape()) return ::testing::AssertionFailure() << a.describe() << " vs " << b.describe();

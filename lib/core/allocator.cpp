@@ -27,6 +27,21 @@ namespace {
 #endif
 #endif
 
+// A "Key:   N kB" line of a /proc file in bytes, or -1 where there is none (not Linux).
+int64_t read_proc_bytes(const char* path, const char* key) {
+  std::ifstream f(path);
+  std::string line;
+  const size_t n = std::strlen(key);
+  while (std::getline(f, line))
+    if (line.compare(0, n, key) == 0) return std::stoll(line.substr(n)) * 1024;
+  return -1;
+}
+
+int64_t default_reserve() {
+  const int64_t total = read_proc_bytes("/proc/meminfo", "MemTotal:");
+  return std::max(int64_t{1} << 30, total / 16);
+}
+
 // Host memory, 64-byte aligned. Small blocks come from glibc, which reuses them well. Large
 // blocks (128 KiB and up, what glibc would map) are kept when freed and handed out again for a
 // request of the same size (rounded to whole pages): glibc maps such blocks afresh, and a training
@@ -43,21 +58,6 @@ namespace {
 // cache never pushes a process that fits into the out-of-memory killer (an earlier cap on the
 // kept bytes alone let it hold twice its peak, which killed a 128K-token T5 step that fits in
 // 24 GiB). VCC_HOST_CACHE_MIB=N caps the kept bytes at N MiB instead, 0 turns the cache off.
-// A "Key:   N kB" line of a /proc file in bytes, or -1 where there is none (not Linux).
-int64_t read_proc_bytes(const char* path, const char* key) {
-  std::ifstream f(path);
-  std::string line;
-  const size_t n = std::strlen(key);
-  while (std::getline(f, line))
-    if (line.compare(0, n, key) == 0) return std::stoll(line.substr(n)) * 1024;
-  return -1;
-}
-
-int64_t default_reserve() {
-  const int64_t total = read_proc_bytes("/proc/meminfo", "MemTotal:");
-  return std::max(int64_t{1} << 30, total / 16);
-}
-
 class CpuAllocator final : public Allocator {
  public:
   CpuAllocator() {
@@ -162,9 +162,10 @@ class CpuAllocator final : public Allocator {
   }
   // On free (live_ still counts the block): keep it if the cap allows.
   bool keep_cached(void* p, size_t rounded) {
+    if (fixed_cap_ < 0 && system_short()) return false;  // (may read /proc: outside the lock)
     std::lock_guard<std::mutex> lock(cache_mutex_);
     const bool fits = fixed_cap_ >= 0 ? cached_bytes_ + static_cast<int64_t>(rounded) <= fixed_cap_
-                                      : live_.load() + cached_bytes_ <= held_bound() && !system_short();
+                                      : live_.load() + cached_bytes_ <= held_bound();
     if (!fits) return false;
     cache_[rounded].push_back(p);
     cached_bytes_ += static_cast<int64_t>(rounded);

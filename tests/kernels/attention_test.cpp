@@ -551,17 +551,6 @@ TEST(AttentionDeterminism, SameBitsWithAvx512AndAvx2TileKernels) {
 
 // ---------------------------------------------------------------- bfloat16 products
 
-// ||a - b|| / ||b|| over the whole tensor.
-double relative_error(const Tensor& a, const Tensor& b) {
-  const std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff += (x[i] - y[i]) * (x[i] - y[i]);
-    norm += y[i] * y[i];
-  }
-  return std::sqrt(diff / norm);
-}
-
 // With every feature on, the output and all five gradients stay within a stated distance of
 // float32, and are not float32 (the products did round).
 TEST(AttentionBf16, OutputAndGradientsCloseToFloat32) {
@@ -574,7 +563,7 @@ TEST(AttentionBf16, OutputAndGradientsCloseToFloat32) {
     const Inputs in = every_feature(D, 12);
     const std::vector<Tensor> f32 = output_and_gradients(in, 13), b16 = output_and_gradients(in, 13, true);
     for (size_t i = 0; i < f32.size(); ++i) {
-      const double e = relative_error(b16[i], f32[i]);
+      const double e = vcc::testing::relative_error(b16[i], f32[i]);
       EXPECT_LT(e, bound) << names[i] << ", D = " << D;
       EXPECT_GT(e, 1e-4) << names[i] << ", D = " << D << ": no bfloat16 rounding visible";
     }

@@ -15,6 +15,7 @@
 #include "nn/compute_precision.h"
 #include "nn/linear.h"
 #include "nn/multi_head_attention.h"
+#include "model_test_util.h"
 #include "test_util.h"
 
 using namespace vcc;
@@ -170,19 +171,12 @@ TEST(Bf16Attention, SelfAttentionLayerUsesBf16Products) {
   o.v_name = "v";
   o.o_name = "o";
   nn::MultiHeadAttention layer(o);
-  uint64_t seed = 40;
-  for (auto& [name, p] : layer.named_parameters())
-    p.node()->value = vcc::testing::randn(p.shape(), ++seed, DType::F32, 0.3);
+  vcc::testing::randomize(layer, 40, 0.3);
   const Var x(vcc::testing::randn({1, 300, 32}, 3, DType::F32));
   const Tensor f32 = layer.self_attention(x, nn::AttentionContext{}).value();
   layer.set_bf16_products(true);
   const Tensor b16 = layer.self_attention(x, nn::AttentionContext{}).value();
-  const std::vector<double> a = f32.to_vector<double>(), b = b16.to_vector<double>();
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    diff += (a[i] - b[i]) * (a[i] - b[i]);
-    norm += a[i] * a[i];
-  }
-  EXPECT_GT(std::sqrt(diff / norm), 1e-4);
-  EXPECT_LT(std::sqrt(diff / norm), 1e-2);
+  const double e = vcc::testing::relative_error(b16, f32);
+  EXPECT_GT(e, 1e-4);
+  EXPECT_LT(e, 1e-2);
 }
